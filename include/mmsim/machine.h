@@ -1,0 +1,144 @@
+// The simulated machine: its memory (folios), files, tasks and counters.
+//
+// A Machine owns everything; Tasks refer to an MmStruct that threads share. All kernel
+// entry points (include/mmsim/syscalls.h) take the calling Task, as the kernel takes
+// `current`.
+#ifndef MMSIM_MACHINE_H_
+#define MMSIM_MACHINE_H_
+
+#include <cstdint>
+#include <deque>
+#include <memory>
+#include <string>
+#include <vector>
+
+#include "absl/container/btree_map.h"
+#include "absl/status/status.h"
+#include "mmsim/mm_types.h"
+#include "mmsim/trace.h"
+#include "mmsim/types.h"
+#include "mmsim/vmstat.h"
+
+namespace mmsim {
+
+class Machine;
+
+struct MachineConfig {
+  uint64_t ram_pages = uint64_t{1} << 20;  // 4 GiB
+  int max_map_count = DEFAULT_MAX_MAP_COUNT;
+  // PR_SET_VMA_ANON_NAME needs CONFIG_ANON_VMA_NAME; this machine's kernel lacks it (EINVAL).
+  bool anon_vma_name = false;
+  uint64_t default_memlock = 8ull << 20;  // RLIMIT_MEMLOCK soft and hard, bytes
+  uint64_t default_stack = 8ull << 20;    // RLIMIT_STACK soft
+  // Address-space layout without randomisation: mmap_base sits below the stack gap.
+  uint64_t stack_top = 0x7ffffffff000;
+  // Run the invariant checker after every syscall (tests and debug builds).
+  bool check_invariants = false;
+};
+
+// Per-process resource limits (struct signal_struct's rlim): shared by threads.
+struct Rlimits {
+  uint64_t cur[kNumRlimits];
+  uint64_t max[kNumRlimits];
+};
+
+// What a newly spawned process's address space holds.
+enum class Image {
+  kEmpty,    // no mappings at all: handy for teaching pictures
+  kProcess,  // program text/data, [heap] start, [stack], [vvar], [vdso] as on this machine
+};
+
+// An open file description: the file and the access mode it was opened with (FMODE_*).
+struct OpenFile {
+  File* file = nullptr;
+  bool readable = false;
+  bool writable = false;
+};
+
+// struct task_struct: one thread. Threads of a process share mm, rlimits and fd table.
+struct Task {
+  int pid = 0;
+  int tgid = 0;
+  std::string name;
+  std::shared_ptr<MmStruct> mm;
+  std::shared_ptr<Rlimits> rlim;
+  std::shared_ptr<absl::btree_map<int, OpenFile>> files;
+  uint64_t cap_effective = 0;
+  uint64_t cap_permitted = 0;
+  int cpu = 0;
+  uint64_t min_flt = 0;
+  uint64_t maj_flt = 0;
+  bool alive = true;
+  Machine* machine = nullptr;
+
+  bool capable(int cap) const { return (cap_effective >> cap) & 1; }
+  uint64_t rlimit(int resource) const { return rlim->cur[resource]; }
+};
+
+class Machine {
+ public:
+  explicit Machine(MachineConfig config = {});
+  ~Machine();
+  Machine(const Machine&) = delete;
+  Machine& operator=(const Machine&) = delete;
+
+  const MachineConfig& config() const { return config_; }
+  // vm.max_map_count sysctl.
+  int max_map_count() const { return max_map_count_; }
+  void set_max_map_count(int v) { max_map_count_ = v; }
+
+  // A new process (as after execve of a small program) with every capability, as root has
+  // on this machine.
+  Task& spawn(const std::string& name, Image image = Image::kProcess);
+  Task* find_task(int pid);
+  const std::deque<std::unique_ptr<Task>>& tasks() const { return tasks_; }
+
+  // Simulated files. Paths are unique.
+  File* create_file(const std::string& path, uint64_t size);
+  File* find_file(const std::string& path);
+  File* create_shmem_file(uint64_t size);  // shared anonymous memory's backing object
+
+  // Folio table. Index 0 is the zero page.
+  Folio& folio(uint32_t idx) { return folios_[idx]; }
+  const Folio& folio(uint32_t idx) const { return folios_[idx]; }
+  uint32_t alloc_folio();
+  void free_folio(uint32_t idx);
+  uint64_t nr_folios_in_use() const { return folios_.size() - 1 - free_folios_.size(); }
+
+  AnonVma* new_anon_vma();
+  void put_anon_vma(AnonVma* av);
+
+  VmStat vmstat;
+  // Explanation sink for `mmsim explain`; nullptr when not explaining.
+  Trace* trace = nullptr;
+
+  // Checks every invariant of every mm and folio; the first violation as an error.
+  absl::Status check_invariants() const;
+  // Called at the end of each syscall: runs check_invariants when configured.
+  void after_syscall(const char* what);
+  // The last invariant failure seen by after_syscall (OK if none).
+  const absl::Status& invariant_status() const { return invariant_status_; }
+
+  uint32_t next_mm_id() { return ++last_mm_id_; }
+
+ private:
+  void build_process_image(Task& t, Image image);
+
+  MachineConfig config_;
+  int max_map_count_;
+  int last_pid_ = 0;
+  uint32_t last_mm_id_ = 0;
+  uint32_t last_file_id_ = 0;
+  uint32_t last_anon_vma_id_ = 0;
+  uint64_t last_ino_ = 1000;
+  std::deque<std::unique_ptr<Task>> tasks_;
+  std::deque<std::unique_ptr<File>> files_;
+  std::vector<Folio> folios_;
+  std::vector<uint32_t> free_folios_;
+  absl::flat_hash_set<AnonVma*> anon_vmas_;
+  absl::Status invariant_status_;
+};
+
+}  // namespace mmsim
+
+#endif  // MMSIM_MACHINE_H_

@@ -1,0 +1,154 @@
+// The address-space and page structures of the model (include/linux/mm_types.h).
+//
+// Invariants that the checker in sim/debug.cc enforces after every step in tests and debug
+// builds are written next to the fields they constrain.
+#ifndef MMSIM_MM_TYPES_H_
+#define MMSIM_MM_TYPES_H_
+
+#include <cstdint>
+#include <memory>
+#include <string>
+
+#include "absl/container/btree_map.h"
+#include "absl/container/flat_hash_map.h"
+#include "absl/container/flat_hash_set.h"
+#include "absl/container/inlined_vector.h"
+#include "mmsim/types.h"
+
+namespace mmsim {
+
+struct MmStruct;
+struct Vma;
+struct File;
+
+// struct anon_vma (mm/rmap.c): the reverse-map anchor of anonymous folios. `vmas` is the
+// set of VMAs whose anon_vma_chain links them here (the kernel's interval tree of avcs).
+struct AnonVma {
+  uint32_t id;
+  AnonVma* root;
+  AnonVma* parent;
+  // Number of VMAs linked plus child anon_vmas and folios that point here.
+  uint32_t refcount = 0;
+  absl::flat_hash_set<Vma*> vmas;
+};
+
+// struct anon_vma_name: a shared, immutable name (PR_SET_VMA_ANON_NAME).
+using AnonVmaName = std::shared_ptr<const std::string>;
+
+// struct vm_area_struct: one mapping [vm_start, vm_end) of an mm.
+// Invariants: vm_start < vm_end, both page aligned; VMAs of one mm never overlap.
+struct Vma {
+  uint64_t vm_start = 0;
+  uint64_t vm_end = 0;
+  vm_flags_t vm_flags = 0;
+  // In pages. File: offset of vm_start in the file. Private anonymous: vm_start >> PAGE_SHIFT
+  // at creation (mm/mmap.c do_mmap), so address-adjacent anonymous VMAs are pgoff-adjacent.
+  pgoff_t vm_pgoff = 0;
+  File* vm_file = nullptr;  // nullptr for anonymous memory (shared anon has a shmem file)
+  AnonVma* anon_vma = nullptr;
+  // The anon_vmas this VMA is linked into (anon_vma_chain); more than one means the VMA
+  // came from fork and "had uncowed parents" (mm/vma.c vma_had_uncowed_parents).
+  absl::InlinedVector<AnonVma*, 2> anon_vma_chain;
+  AnonVmaName anon_name;
+  uint32_t vm_policy = 0;  // mempolicy identity; 0 = default policy
+  uint32_t uffd_ctx = 0;   // userfaultfd context identity; 0 = none
+  // vm_ops->close is set: such a VMA may not be removed by a merge (can_merge_remove_vma).
+  bool has_close_op = false;
+  // vm_ops->name for special mappings ("[vdso]", "[vvar]"); nullptr otherwise.
+  const char* special_name = nullptr;
+  MmStruct* vm_mm = nullptr;
+
+  uint64_t pages() const { return (vm_end - vm_start) >> PAGE_SHIFT; }
+  uint64_t size() const { return vm_end - vm_start; }
+};
+
+// PG_* folio flags the model uses (include/linux/page-flags.h).
+enum FolioFlag : uint32_t {
+  PG_locked = 1u << 0,
+  PG_referenced = 1u << 1,
+  PG_uptodate = 1u << 2,
+  PG_dirty = 1u << 3,
+  PG_lru = 1u << 4,
+  PG_active = 1u << 5,
+  PG_workingset = 1u << 6,
+  PG_swapbacked = 1u << 7,
+  PG_swapcache = 1u << 8,
+  PG_unevictable = 1u << 9,
+  PG_mlocked = 1u << 10,
+  // Not a page flag in the kernel (it is the low bit of folio->mapping): anonymous folio.
+  PG_anon_mapping = 1u << 11,
+};
+
+// struct folio, order 0 only. Lives in Machine's folio table; index 0 is the shared zero
+// page, which is never on an LRU list and never mlocked.
+struct Folio {
+  uint32_t flags = 0;
+  int32_t mapcount = 0;  // number of PTEs mapping it (folio_mapcount)
+  uint32_t mlock_count = 0;
+  // Owning mapping: AnonVma* when PG_anon_mapping, else File*.
+  void* mapping = nullptr;
+  pgoff_t index = 0;
+};
+
+inline constexpr uint32_t ZERO_FOLIO = 0;
+
+// One page-table entry (pte_t). `kind` none entries are not stored.
+struct Pte {
+  enum Kind : uint8_t { kNone = 0, kPresent = 1, kSwap = 2 };
+  uint32_t folio = 0;  // index into the folio table (present), or swap slot (swap)
+  Kind kind = kNone;
+  bool write = false;
+  bool young = false;
+  bool dirty = false;
+};
+
+// Per-mm RSS counters (include/linux/mm_types_task.h MM_*).
+enum MmCounter { MM_FILEPAGES, MM_ANONPAGES, MM_SWAPENTS, MM_SHMEMPAGES, NR_MM_COUNTERS };
+
+// struct mm_struct.
+struct MmStruct {
+  uint32_t id = 0;
+  // VMAs keyed by vm_start (the kernel's maple tree).
+  absl::btree_map<uint64_t, std::unique_ptr<Vma>> mm_mt;
+  // Invariant: map_count == mm_mt.size() (may exceed max_map_count transiently, as in the
+  // kernel after __split_vma in munmap).
+  int map_count = 0;
+  // Counters in pages (mm/mmap.c vm_stat_account). Invariant: total_vm is the sum of VMA
+  // pages; locked_vm is the sum of pages of VM_LOCKED VMAs (the kernel keeps this equality
+  // on every path the model implements except those listed in docs/fidelity.md).
+  uint64_t total_vm = 0;
+  uint64_t locked_vm = 0;
+  uint64_t pinned_vm = 0;
+  uint64_t data_vm = 0;
+  uint64_t exec_vm = 0;
+  uint64_t stack_vm = 0;
+  uint64_t hiwater_vm = 0;
+  uint64_t hiwater_rss = 0;
+  vm_flags_t def_flags = 0;
+  uint64_t mmap_base = 0;
+  uint64_t task_size = TASK_SIZE;
+  uint64_t start_code = 0, end_code = 0, start_data = 0, end_data = 0;
+  uint64_t start_brk = 0, brk = 0, start_stack = 0;
+  int64_t rss_stat[NR_MM_COUNTERS] = {};
+  // Page tables: virtual page number -> entry.
+  absl::flat_hash_map<uint64_t, Pte> page_table;
+  int users = 0;  // tasks using this mm (threads share it)
+};
+
+// A simulated file: a path, a size, and its page cache (struct address_space). Shared
+// anonymous mappings get a shmem file of their own.
+struct File {
+  uint32_t id = 0;
+  std::string path;
+  uint64_t size = 0;  // bytes
+  uint32_t dev_major = 0, dev_minor = 0;
+  uint64_t ino = 0;
+  bool shmem = false;
+  bool unevictable = false;  // mapping_unevictable (ramfs, SHM_LOCK)
+  absl::flat_hash_map<pgoff_t, uint32_t> page_cache;  // index -> folio
+  absl::flat_hash_set<Vma*> i_mmap;                    // VMAs mapping the file
+};
+
+}  // namespace mmsim
+
+#endif  // MMSIM_MM_TYPES_H_

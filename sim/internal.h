@@ -1,0 +1,159 @@
+// Functions shared between the files of sim/ (the kernel's mm/internal.h and mm/vma.h).
+// Each models the kernel function of the same name; where the model differs, the function's
+// comment says how, and docs/fidelity.md says why.
+#ifndef MMSIM_SIM_INTERNAL_H_
+#define MMSIM_SIM_INTERNAL_H_
+
+#include <cstdint>
+
+#include "mmsim/machine.h"
+#include "mmsim/mm_types.h"
+
+namespace mmsim {
+
+// ---- VMA tree look-ups (include/linux/mm.h, mm/mmap.c) ----
+// First VMA with vm_end > addr, or nullptr.
+Vma* find_vma(MmStruct* mm, uint64_t addr);
+// The VMA containing addr, or nullptr.
+Vma* vma_lookup(MmStruct* mm, uint64_t addr);
+// First VMA intersecting [start, end), or nullptr.
+Vma* find_vma_intersection(MmStruct* mm, uint64_t start, uint64_t end);
+Vma* vma_prev(MmStruct* mm, const Vma* vma);
+Vma* vma_next(MmStruct* mm, const Vma* vma);
+// The VMA before addr (the last with vm_start < addr that does not contain addr... i.e. the
+// predecessor of the slot at addr), used for prev in new-range merges.
+Vma* find_vma_prev(MmStruct* mm, uint64_t addr, Vma** pprev);
+
+// ---- mm/vma.c ----
+// struct vma_merge_struct: the proposed range and the attributes it would carry.
+struct VmaMergeStruct {
+  MmStruct* mm = nullptr;
+  Vma* prev = nullptr;
+  Vma* middle = nullptr;
+  Vma* next = nullptr;
+  Vma* target = nullptr;
+  uint64_t start = 0, end = 0;
+  pgoff_t pgoff = 0;
+  vm_flags_t vm_flags = 0;
+  File* file = nullptr;
+  AnonVma* anon_vma = nullptr;
+  uint32_t policy = 0;
+  uint32_t uffd_ctx = 0;
+  AnonVmaName anon_name;
+  bool just_expand = false;
+  enum State { VMA_MERGE_START, VMA_MERGE_ERROR_NOMEM, VMA_MERGE_NOMERGE, VMA_MERGE_SUCCESS };
+  State state = VMA_MERGE_START;
+};
+
+// Fills a merge state from an existing VMA for a modification of [start, end) within it
+// (VMG_VMA_STATE).
+VmaMergeStruct vmg_vma_state(MmStruct* mm, Vma* prev, Vma* vma, uint64_t start, uint64_t end);
+
+Vma* vma_merge_existing_range(Machine& m, VmaMergeStruct& vmg);
+Vma* vma_merge_new_range(Machine& m, VmaMergeStruct& vmg);
+// Result of the vma_modify family: the VMA now covering exactly [start, end), or -errno.
+struct VmaOrErr {
+  Vma* vma;
+  int err;
+};
+VmaOrErr vma_modify_flags(Machine& m, MmStruct* mm, Vma* prev, Vma* vma, uint64_t start,
+                          uint64_t end, vm_flags_t new_flags);
+VmaOrErr vma_modify_flags_name(Machine& m, MmStruct* mm, Vma* prev, Vma* vma, uint64_t start,
+                               uint64_t end, vm_flags_t new_flags, AnonVmaName name);
+// split_vma checks max_map_count; __split_vma does not. Return 0 or -errno.
+int split_vma(Machine& m, MmStruct* mm, Vma* vma, uint64_t addr, bool new_below);
+int __split_vma(Machine& m, MmStruct* mm, Vma* vma, uint64_t addr, bool new_below);
+// Inserts a fully built VMA into mm (vma_link).
+Vma* vma_link(Machine& m, MmStruct* mm, std::unique_ptr<Vma> vma);
+// Removes a VMA from the tree and frees it; pages must already be zapped (remove_vma).
+void remove_vma(Machine& m, MmStruct* mm, Vma* vma);
+// Unmaps [start, end) (do_vmi_munmap); returns 0 or -errno.
+int do_vmi_munmap(Machine& m, MmStruct* mm, uint64_t start, uint64_t len);
+// mm/vma.c is_mergeable_anon_vma helper: the VMA came from fork with uncowed parents.
+bool vma_had_uncowed_parents(const Vma* vma);
+
+// ---- mm/mmap.c ----
+void vm_stat_account(MmStruct* mm, vm_flags_t flags, int64_t npages);
+bool may_expand_vm(Task& t, vm_flags_t flags, uint64_t npages);
+bool mlock_future_ok(Task& t, MmStruct* mm, vm_flags_t flags, uint64_t bytes);
+uint64_t get_unmapped_area(Task& t, File* file, uint64_t addr, uint64_t len, uint64_t flags);
+// Grows a VM_GROWSDOWN VMA down to addr (expand_downwards); 0 or -errno.
+int expand_downwards(Task& t, Vma* vma, uint64_t addr);
+
+// ---- mm/mlock.c ----
+bool can_do_mlock(Task& t);
+void mlock_vma_pages_range(Machine& m, Vma* vma, uint64_t start, uint64_t end,
+                           vm_flags_t newflags);
+void mlock_folio(Machine& m, uint32_t folio);
+void mlock_new_folio(Machine& m, uint32_t folio);
+void munlock_folio(Machine& m, uint32_t folio);
+// mm/internal.h mlock_vma_folio / munlock_vma_folio.
+void mlock_vma_folio(Machine& m, uint32_t folio, const Vma* vma);
+void munlock_vma_folio(Machine& m, uint32_t folio, const Vma* vma);
+
+// ---- mm/madvise.c ----
+long madvise_set_anon_name(Task& t, uint64_t start, uint64_t len_in, AnonVmaName name);
+// Whether sys_madvise implements `behavior` (valid advice the model does not implement is
+// refused by the scenario layer rather than silently ignored).
+bool sim_madvise_is_modelled(int behavior);
+
+// ---- mm/gup.c ----
+long __mm_populate(Task& t, uint64_t start, uint64_t len, bool ignore_errors);
+inline void mm_populate(Task& t, uint64_t start, uint64_t len) {
+  (void)__mm_populate(t, start, len, true);
+}
+long populate_vma_page_range(Task& t, Vma* vma, uint64_t start, uint64_t end);
+
+// ---- mm/memory.c ----
+enum FaultFlags : unsigned { FAULT_FLAG_WRITE = 1, FAULT_FLAG_FORCE = 2 };
+// Returns 0 or -EFAULT (the process would be signalled).
+int handle_mm_fault(Task& t, Vma* vma, uint64_t addr, unsigned flags);
+// Zaps the page-table entries of [start, end) inside vma (unmap_page_range / zap_pte_range).
+void zap_page_range_single(Machine& m, Vma* vma, uint64_t start, uint64_t end);
+
+// ---- mm/rmap.c ----
+// Gives vma an anon_vma: reuses a compatible neighbour's or makes a new one.
+int anon_vma_prepare(Machine& m, Vma* vma);
+// dst joins every anon_vma of src's chain (split, dup_anon_vma).
+void anon_vma_clone(Machine& m, Vma* dst, const Vma* src);
+// Drops vma from every anon_vma of its chain.
+void unlink_anon_vmas(Machine& m, Vma* vma);
+void folio_add_new_anon_rmap(Machine& m, uint32_t folio, Vma* vma, uint64_t addr);
+void folio_add_file_rmap_pte(Machine& m, uint32_t folio, Vma* vma);
+void folio_add_anon_rmap_pte(Machine& m, uint32_t folio, Vma* vma);
+void folio_remove_rmap_pte(Machine& m, uint32_t folio, Vma* vma);
+
+// ---- mm/swap.c ----
+bool folio_evictable(const Folio& f);  // mm/internal.h
+void folio_add_lru(Machine& m, uint32_t folio);
+void folio_add_lru_vma(Machine& m, uint32_t folio, const Vma* vma);
+void lruvec_add_folio(Machine& m, uint32_t folio);
+void lruvec_del_folio(Machine& m, uint32_t folio);
+void folio_put_last(Machine& m, uint32_t folio);  // frees a folio nothing references
+
+// ---- helpers without a kernel twin ----
+// Calls fn(vpn, Pte&) for each stored entry of [start, end), in no particular order when the
+// table is smaller than the range. fn must not insert into or erase from the table.
+template <typename Fn>
+void sim_for_each_pte(MmStruct* mm, uint64_t start, uint64_t end, Fn&& fn) {
+  const uint64_t first = start >> PAGE_SHIFT, last = end >> PAGE_SHIFT;
+  if (last - first <= mm->page_table.size()) {
+    for (uint64_t vpn = first; vpn < last; ++vpn) {
+      auto it = mm->page_table.find(vpn);
+      if (it != mm->page_table.end()) fn(vpn, it->second);
+    }
+  } else {
+    for (auto& [vpn, pte] : mm->page_table) {
+      if (vpn >= first && vpn < last) fn(vpn, pte);
+    }
+  }
+}
+
+inline bool sim_vma_is_anonymous(const Vma* v) { return v->vm_file == nullptr; }
+inline bool sim_vma_is_accessible(const Vma* v) {
+  return v->vm_flags & (VM_READ | VM_WRITE | VM_EXEC);
+}
+
+}  // namespace mmsim
+
+#endif  // MMSIM_SIM_INTERNAL_H_

@@ -1,0 +1,238 @@
+// Model of mm/memory.c: page faults (anonymous, file read / COW / shared, write-protect
+// faults) and the zapping of page-table entries on unmap.
+#include "mmsim/syscalls.h"
+#include "mmsim/trace.h"
+#include "sim/internal.h"
+
+namespace mmsim {
+
+namespace {
+
+void sim_count_fault(Task& t, bool major) {
+  t.machine->vmstat[pgfault]++;
+  if (major) {
+    t.machine->vmstat[pgmajfault]++;
+    t.maj_flt++;
+  } else {
+    t.min_flt++;
+  }
+}
+
+// A new anonymous folio for vma at addr, mapped writable (do_anonymous_page's and
+// wp_page_copy's common tail).
+uint32_t sim_new_anon_folio(Task& t, Vma* vma, uint64_t addr) {
+  Machine& m = *t.machine;
+  uint32_t idx = m.alloc_folio();
+  m.folio(idx).flags |= PG_uptodate | PG_dirty;
+  folio_add_new_anon_rmap(m, idx, vma, addr);
+  folio_add_lru_vma(m, idx, vma);
+  t.mm->rss_stat[MM_ANONPAGES]++;
+  return idx;
+}
+
+// mm/filemap.c filemap_fault / mm/shmem.c shmem_fault: the page-cache folio at pgoff,
+// read in (a major fault) if absent. shmem pages are created, not read.
+uint32_t sim_filemap_get_folio(Task& t, File* file, pgoff_t pgoff, bool* major) {
+  Machine& m = *t.machine;
+  auto it = file->page_cache.find(pgoff);
+  if (it != file->page_cache.end()) return it->second;
+  uint32_t idx = m.alloc_folio();
+  Folio& f = m.folio(idx);
+  f.flags |= PG_uptodate;
+  if (file->shmem) f.flags |= PG_swapbacked;
+  f.mapping = file;
+  f.index = pgoff;
+  file->page_cache.emplace(pgoff, idx);
+  m.vmstat[nr_file_pages]++;
+  folio_add_lru(m, idx);
+  *major = !file->shmem;
+  return idx;
+}
+
+int sim_file_rss_counter(const File* f) { return f->shmem ? MM_SHMEMPAGES : MM_FILEPAGES; }
+
+// mm/memory.c do_anonymous_page.
+int do_anonymous_page(Task& t, Vma* vma, uint64_t addr, unsigned flags, Pte& pte) {
+  Machine& m = *t.machine;
+  if (!(flags & FAULT_FLAG_WRITE)) {
+    TRACE_NOTE(m.trace, "read fault at %#x maps the shared zero page", addr);
+    pte = {ZERO_FOLIO, Pte::kPresent, false, true, false};
+    return 0;
+  }
+  anon_vma_prepare(m, vma);
+  uint32_t idx = sim_new_anon_folio(t, vma, addr);
+  pte = {idx, Pte::kPresent, (vma->vm_flags & VM_WRITE) != 0, true, true};
+  return 0;
+}
+
+// mm/memory.c wp_page_copy: break COW into a new anonymous folio.
+int wp_page_copy(Task& t, Vma* vma, uint64_t addr, Pte& pte) {
+  Machine& m = *t.machine;
+  anon_vma_prepare(m, vma);
+  const uint32_t old = pte.folio;
+  uint32_t idx = sim_new_anon_folio(t, vma, addr);
+  TRACE_NOTE(m.trace, "COW at %#x: new anonymous folio", addr);
+  if (old != ZERO_FOLIO) {
+    Folio& of = m.folio(old);
+    if (of.flags & PG_anon_mapping) {
+      t.mm->rss_stat[MM_ANONPAGES]--;
+    } else {
+      t.mm->rss_stat[sim_file_rss_counter(static_cast<File*>(of.mapping))]--;
+    }
+    folio_remove_rmap_pte(m, old, vma);
+    if (of.mapcount == 0 && (of.flags & PG_anon_mapping)) folio_put_last(m, old);
+  }
+  pte = {idx, Pte::kPresent, true, true, true};
+  return 0;
+}
+
+// mm/memory.c do_wp_page: write to a present, write-protected entry.
+int do_wp_page(Task& t, Vma* vma, uint64_t addr, Pte& pte) {
+  Machine& m = *t.machine;
+  if (vma->vm_flags & VM_SHARED) {
+    pte.write = pte.dirty = pte.young = true;  // wp_page_shared
+    if (pte.folio != ZERO_FOLIO) m.folio(pte.folio).flags |= PG_dirty;
+    return 0;
+  }
+  if (pte.folio != ZERO_FOLIO) {
+    Folio& f = m.folio(pte.folio);
+    if ((f.flags & PG_anon_mapping) && f.mapcount == 1) {
+      // wp_can_reuse_anon_folio: exclusively ours.
+      pte.write = pte.dirty = pte.young = true;
+      f.flags |= PG_dirty;
+      return 0;
+    }
+  }
+  return wp_page_copy(t, vma, addr, pte);
+}
+
+// mm/memory.c do_fault → do_read_fault / do_cow_fault / do_shared_fault.
+int do_fault(Task& t, Vma* vma, uint64_t addr, unsigned flags, Pte& pte) {
+  Machine& m = *t.machine;
+  File* file = vma->vm_file;
+  const pgoff_t pgoff = vma->vm_pgoff + PHYS_PFN(addr - vma->vm_start);
+  if (!file->shmem && pgoff >= PHYS_PFN(PAGE_ALIGN(file->size))) {
+    TRACE_NOTE(m.trace, "fault at %#x is beyond the end of %s: SIGBUS", addr, file->path);
+    return -EFAULT;
+  }
+  bool major = false;
+  uint32_t idx = sim_filemap_get_folio(t, file, pgoff, &major);
+  if (major) {
+    m.vmstat[pgmajfault]++;
+    t.maj_flt++;
+    t.min_flt--;  // sim_count_fault counted it as minor already
+  }
+  const bool write = flags & FAULT_FLAG_WRITE;
+  if (write && !(vma->vm_flags & VM_SHARED)) {
+    // do_cow_fault: a private anonymous copy; the page-cache folio stays unmapped here.
+    anon_vma_prepare(m, vma);
+    uint32_t copy = sim_new_anon_folio(t, vma, addr);
+    TRACE_NOTE(m.trace, "write fault on a private file mapping: COW copy of page %lu", pgoff);
+    pte = {copy, Pte::kPresent, true, true, true};
+    return 0;
+  }
+  folio_add_file_rmap_pte(m, idx, vma);
+  t.mm->rss_stat[sim_file_rss_counter(file)]++;
+  pte = {idx, Pte::kPresent, write, true, write};
+  if (write) m.folio(idx).flags |= PG_dirty;
+  return 0;
+}
+
+}  // namespace
+
+int handle_mm_fault(Task& t, Vma* vma, uint64_t addr, unsigned flags) {
+  TRACE_FN(t.machine->trace, "handle_mm_fault");
+  addr &= PAGE_MASK;
+  auto [it, inserted] = t.mm->page_table.try_emplace(addr >> PAGE_SHIFT);
+  Pte& pte = it->second;
+  sim_count_fault(t, false);
+  int ret;
+  if (pte.kind == Pte::kNone) {
+    ret = sim_vma_is_anonymous(vma) ? do_anonymous_page(t, vma, addr, flags, pte)
+                                    : do_fault(t, vma, addr, flags, pte);
+  } else if (pte.kind == Pte::kPresent && (flags & FAULT_FLAG_WRITE) && !pte.write) {
+    ret = do_wp_page(t, vma, addr, pte);
+  } else {
+    pte.young = true;
+    ret = 0;
+  }
+  if (pte.kind == Pte::kNone) t.mm->page_table.erase(addr >> PAGE_SHIFT);
+  return ret;
+}
+
+void zap_page_range_single(Machine& m, Vma* vma, uint64_t start, uint64_t end) {
+  MmStruct* mm = vma->vm_mm;
+  const uint64_t first = start >> PAGE_SHIFT, last = end >> PAGE_SHIFT;
+  auto zap_one = [&](Pte& pte) {
+    if (pte.kind != Pte::kPresent || pte.folio == ZERO_FOLIO) return;
+    Folio& f = m.folio(pte.folio);
+    const uint32_t idx = pte.folio;
+    if (f.flags & PG_anon_mapping) {
+      mm->rss_stat[MM_ANONPAGES]--;
+    } else {
+      mm->rss_stat[sim_file_rss_counter(static_cast<File*>(f.mapping))]--;
+    }
+    folio_remove_rmap_pte(m, idx, vma);
+    if (f.mapcount == 0 && (f.flags & PG_anon_mapping)) folio_put_last(m, idx);
+  };
+  if (last - first <= mm->page_table.size()) {
+    for (uint64_t vpn = first; vpn < last; ++vpn) {
+      auto it = mm->page_table.find(vpn);
+      if (it == mm->page_table.end()) continue;
+      zap_one(it->second);
+      mm->page_table.erase(it);
+    }
+  } else {
+    for (auto it = mm->page_table.begin(); it != mm->page_table.end();) {
+      if (it->first >= first && it->first < last) {
+        zap_one(it->second);
+        mm->page_table.erase(it++);
+      } else {
+        ++it;
+      }
+    }
+  }
+}
+
+// A user-mode access: the checks of arch/x86/mm/fault.c access_error, stack expansion
+// (expand_stack), then handle_mm_fault for each page that needs it.
+long user_access(Task& t, uint64_t addr, uint64_t len, bool write) {
+  Machine& m = *t.machine;
+  TRACE_FN(m.trace, "do_user_addr_fault");
+  if (len == 0) return 0;
+  const uint64_t end = addr + len;
+  if (end < addr) return -EFAULT;
+  for (uint64_t a = addr & PAGE_MASK; a < end; a += PAGE_SIZE) {
+    MmStruct* mm = t.mm.get();
+    Vma* vma = vma_lookup(mm, a);
+    if (!vma) {
+      Vma* next = find_vma(mm, a);
+      if (next && (next->vm_flags & VM_GROWSDOWN)) {
+        if (int err = expand_downwards(t, next, a)) {
+          TRACE_NOTE(m.trace, "stack expansion to %#x refused (%d): SIGSEGV", a, err);
+          return -EFAULT;
+        }
+        vma = next;
+      } else {
+        TRACE_NOTE(m.trace, "no VMA at %#x: SIGSEGV", a);
+        return -EFAULT;
+      }
+    }
+    if (write ? !(vma->vm_flags & VM_WRITE) : !sim_vma_is_accessible(vma)) {
+      TRACE_NOTE(m.trace, "%s access to %#x not permitted: SIGSEGV", write ? "write" : "read", a);
+      return -EFAULT;
+    }
+    auto it = mm->page_table.find(a >> PAGE_SHIFT);
+    if (it != mm->page_table.end() && it->second.kind == Pte::kPresent &&
+        (!write || it->second.write)) {
+      it->second.young = true;
+      if (write) it->second.dirty = true;
+      continue;
+    }
+    if (int err = handle_mm_fault(t, vma, a, write ? unsigned{FAULT_FLAG_WRITE} : 0u)) return err;
+  }
+  m.after_syscall("access");
+  return 0;
+}
+
+}  // namespace mmsim

@@ -1,0 +1,462 @@
+// Model of mm/vma.c (Linux 6.18): VMA look-up, merging of new and existing ranges, splitting,
+// and munmap. The case analysis follows vma_merge_existing_range / vma_merge_new_range; the
+// maple tree is an absl::btree_map keyed by vm_start.
+#include <algorithm>
+#include <iterator>
+
+#include "mmsim/trace.h"
+#include "sim/internal.h"
+
+namespace mmsim {
+
+namespace {
+
+// Helper without a kernel twin: moves a VMA's start, re-keying the tree (the maple tree
+// stores ranges, so the kernel has nothing to re-key).
+void sim_vma_set_range(MmStruct* mm, Vma* vma, uint64_t start, uint64_t end, pgoff_t pgoff) {
+  if (start != vma->vm_start) {
+    auto it = mm->mm_mt.find(vma->vm_start);
+    std::unique_ptr<Vma> owned = std::move(it->second);
+    mm->mm_mt.erase(it);
+    vma->vm_start = start;
+    mm->mm_mt.emplace(start, std::move(owned));
+  }
+  vma->vm_end = end;
+  vma->vm_pgoff = pgoff;
+}
+
+std::string sim_range(uint64_t s, uint64_t e) { return absl::StrFormat("[%#x, %#x)", s, e); }
+
+}  // namespace
+
+Vma* find_vma(MmStruct* mm, uint64_t addr) {
+  auto it = mm->mm_mt.upper_bound(addr);
+  if (it != mm->mm_mt.begin()) {
+    auto p = std::prev(it);
+    if (p->second->vm_end > addr) return p->second.get();
+  }
+  return it == mm->mm_mt.end() ? nullptr : it->second.get();
+}
+
+Vma* vma_lookup(MmStruct* mm, uint64_t addr) {
+  Vma* v = find_vma(mm, addr);
+  return (v && v->vm_start <= addr) ? v : nullptr;
+}
+
+Vma* find_vma_intersection(MmStruct* mm, uint64_t start, uint64_t end) {
+  Vma* v = find_vma(mm, start);
+  return (v && v->vm_start < end) ? v : nullptr;
+}
+
+Vma* vma_prev(MmStruct* mm, const Vma* vma) {
+  auto it = mm->mm_mt.find(vma->vm_start);
+  if (it == mm->mm_mt.begin()) return nullptr;
+  return std::prev(it)->second.get();
+}
+
+Vma* vma_next(MmStruct* mm, const Vma* vma) {
+  auto it = mm->mm_mt.find(vma->vm_start);
+  ++it;
+  return it == mm->mm_mt.end() ? nullptr : it->second.get();
+}
+
+Vma* find_vma_prev(MmStruct* mm, uint64_t addr, Vma** pprev) {
+  Vma* v = find_vma(mm, addr);
+  if (v) {
+    *pprev = vma_prev(mm, v);
+  } else {
+    *pprev = mm->mm_mt.empty() ? nullptr : std::prev(mm->mm_mt.end())->second.get();
+  }
+  return v;
+}
+
+bool vma_had_uncowed_parents(const Vma* vma) {
+  return vma && vma->anon_vma && vma->anon_vma_chain.size() > 1;
+}
+
+// mm/vma.c is_mergeable_vma: everything but VM_SOFTDIRTY, file, policy, uffd and name.
+static bool is_mergeable_vma(Machine& m, const VmaMergeStruct& vmg, bool merge_next) {
+  const Vma* vma = merge_next ? vmg.next : vmg.prev;
+  if (vmg.policy != vma->vm_policy) {
+    TRACE_NOTE(m.trace, "%s: mempolicy differs", merge_next ? "next" : "prev");
+    return false;
+  }
+  if ((vma->vm_flags ^ vmg.vm_flags) & ~VM_SOFTDIRTY) {
+    TRACE_NOTE(m.trace, "%s: flags differ (%#x vs %#x)", merge_next ? "next" : "prev",
+               vma->vm_flags & ~VM_SOFTDIRTY, vmg.vm_flags & ~VM_SOFTDIRTY);
+    return false;
+  }
+  if (vma->vm_file != vmg.file) {
+    TRACE_NOTE(m.trace, "%s: different file", merge_next ? "next" : "prev");
+    return false;
+  }
+  if (vma->uffd_ctx != vmg.uffd_ctx) {
+    TRACE_NOTE(m.trace, "%s: userfaultfd context differs", merge_next ? "next" : "prev");
+    return false;
+  }
+  const bool names_equal = (!vma->anon_name && !vmg.anon_name) ||
+                           (vma->anon_name && vmg.anon_name && *vma->anon_name == *vmg.anon_name);
+  if (!names_equal) {
+    TRACE_NOTE(m.trace, "%s: anon name differs", merge_next ? "next" : "prev");
+    return false;
+  }
+  return true;
+}
+
+// mm/vma.c is_mergeable_anon_vma (6.16+ form).
+static bool is_mergeable_anon_vma(Machine& m, const VmaMergeStruct& vmg, bool merge_next) {
+  const Vma* tgt = merge_next ? vmg.next : vmg.prev;
+  const Vma* src = vmg.middle;
+  AnonVma* tgt_anon = tgt->anon_vma;
+  AnonVma* src_anon = vmg.anon_vma;
+  bool ok;
+  if (!tgt_anon && src_anon) {
+    ok = !vma_had_uncowed_parents(src);
+  } else if (tgt_anon && !src_anon) {
+    ok = !vma_had_uncowed_parents(tgt);
+  } else {
+    ok = src_anon == tgt_anon;
+  }
+  if (!ok) {
+    TRACE_NOTE(m.trace, "%s: anon_vma incompatible (%s)", merge_next ? "next" : "prev",
+               (tgt_anon && src_anon) ? "different anon_vmas" : "VMA forked with uncowed parents");
+  }
+  return ok;
+}
+
+// mm/vma.c can_vma_merge_before: the range can become the head of next.
+static bool can_vma_merge_before(Machine& m, const VmaMergeStruct& vmg) {
+  pgoff_t pglen = PHYS_PFN(vmg.end - vmg.start);
+  if (is_mergeable_vma(m, vmg, true) && is_mergeable_anon_vma(m, vmg, true)) {
+    if (vmg.next->vm_pgoff == vmg.pgoff + pglen) return true;
+    TRACE_NOTE(m.trace, "next: vm_pgoff not contiguous");
+  }
+  return false;
+}
+
+// mm/vma.c can_vma_merge_after: the range can become the tail of prev.
+static bool can_vma_merge_after(Machine& m, const VmaMergeStruct& vmg) {
+  if (is_mergeable_vma(m, vmg, false) && is_mergeable_anon_vma(m, vmg, false)) {
+    if (vmg.prev->vm_pgoff + vmg.prev->pages() == vmg.pgoff) return true;
+    TRACE_NOTE(m.trace, "prev: vm_pgoff not contiguous");
+  }
+  return false;
+}
+
+static bool can_vma_merge_left(Machine& m, const VmaMergeStruct& vmg) {
+  return vmg.prev && vmg.prev->vm_end == vmg.start && can_vma_merge_after(m, vmg);
+}
+
+static bool can_vma_merge_right(Machine& m, const VmaMergeStruct& vmg, bool can_merge_left) {
+  Vma* next = vmg.next;
+  if (!next || vmg.end != next->vm_start || !can_vma_merge_before(m, vmg)) return false;
+  if (!can_merge_left) return true;
+  // Merging both sides: prev and next must also agree with each other.
+  Vma* prev = vmg.prev;
+  bool ok = !prev->anon_vma || !next->anon_vma || prev->anon_vma == next->anon_vma;
+  if (!ok) TRACE_NOTE(m.trace, "prev and next have different anon_vmas");
+  return ok;
+}
+
+// mm/vma.c can_merge_remove_vma: a VMA with vm_ops->close cannot be deleted by a merge.
+static bool can_merge_remove_vma(const Vma* vma) { return !vma->has_close_op; }
+
+// mm/vma.c dup_anon_vma: an unfaulted destination adopts the source's anon_vma.
+static void dup_anon_vma(Machine& m, Vma* dst, Vma* src) {
+  if (src->anon_vma && !dst->anon_vma) {
+    dst->anon_vma = src->anon_vma;
+    anon_vma_clone(m, dst, src);
+  }
+}
+
+// Deletes a VMA absorbed by a merge (vma_complete's removal + remove_vma).
+static void sim_merge_remove(Machine& m, MmStruct* mm, Vma* vma) {
+  TRACE_NOTE(m.trace, "VMA %s removed by the merge", sim_range(vma->vm_start, vma->vm_end));
+  remove_vma(m, mm, vma);
+}
+
+VmaMergeStruct vmg_vma_state(MmStruct* mm, Vma* prev, Vma* vma, uint64_t start, uint64_t end) {
+  VmaMergeStruct vmg;
+  vmg.mm = mm;
+  vmg.prev = prev;
+  vmg.middle = vma;
+  vmg.start = start;
+  vmg.end = end;
+  vmg.vm_flags = vma->vm_flags;
+  vmg.file = vma->vm_file;
+  vmg.anon_vma = vma->anon_vma;
+  vmg.policy = vma->vm_policy;
+  vmg.uffd_ctx = vma->uffd_ctx;
+  vmg.anon_name = vma->anon_name;
+  vmg.pgoff = vma->vm_pgoff + PHYS_PFN(start - vma->vm_start);
+  return vmg;
+}
+
+// mm/vma.c vma_merge_existing_range: [start, end) inside `middle` is about to take new
+// attributes; merge it into prev and/or next if they would be identical.
+Vma* vma_merge_existing_range(Machine& m, VmaMergeStruct& vmg) {
+  TRACE_FN(m.trace, "vma_merge_existing_range");
+  MmStruct* mm = vmg.mm;
+  Vma* middle = vmg.middle;
+  Vma* prev = vmg.prev;
+  const uint64_t start = vmg.start, end = vmg.end;
+  const bool left_side = start == middle->vm_start;
+  const bool right_side = end == middle->vm_end;
+
+  vmg.state = VmaMergeStruct::VMA_MERGE_NOMERGE;
+  if ((vmg.vm_flags & VM_SPECIAL) || (!left_side && !right_side)) {
+    TRACE_NOTE(m.trace, "no merge possible: %s",
+               (vmg.vm_flags & VM_SPECIAL) ? "VM_SPECIAL"
+                                           : "range is strictly inside the VMA");
+    return nullptr;
+  }
+  // In the kernel prev is middle itself when the range starts inside middle.
+  if (prev == middle) prev = vmg.prev = nullptr;
+
+  bool merge_left = left_side && can_vma_merge_left(m, vmg);
+  Vma* next = nullptr;
+  bool merge_right = false;
+  if (right_side) {
+    next = vmg.next = vma_next(mm, middle);
+    merge_right = can_vma_merge_right(m, vmg, merge_left);
+  }
+  if (!merge_left && !merge_right) {
+    TRACE_NOTE(m.trace, "neither prev nor next can absorb %s", sim_range(start, end));
+    return nullptr;
+  }
+  bool merge_both = merge_left && merge_right;
+  const bool remove_middle = left_side && right_side;
+  if (remove_middle && !can_merge_remove_vma(middle)) {
+    TRACE_NOTE(m.trace, "middle has vm_ops->close and cannot be removed: no merge");
+    return nullptr;
+  }
+  if (merge_both && !can_merge_remove_vma(next)) {
+    TRACE_NOTE(m.trace, "next has vm_ops->close: merging prev only");
+    merge_right = merge_both = false;
+  }
+
+  Vma* target;
+  if (merge_both) {
+    TRACE_NOTE(m.trace, "merge prev+middle+next: prev grows to %s",
+               sim_range(prev->vm_start, next->vm_end));
+    dup_anon_vma(m, prev, next->anon_vma ? next : middle);
+    const uint64_t new_end = next->vm_end;
+    sim_merge_remove(m, mm, middle);
+    sim_merge_remove(m, mm, next);
+    prev->vm_end = new_end;
+    target = prev;
+  } else if (merge_left) {
+    dup_anon_vma(m, prev, middle);
+    if (remove_middle) {
+      TRACE_NOTE(m.trace, "merge left: prev grows over the whole middle to %s",
+                 sim_range(prev->vm_start, end));
+      sim_merge_remove(m, mm, middle);
+    } else {
+      TRACE_NOTE(m.trace, "merge left: prev grows to %s, middle shrinks to %s",
+                 sim_range(prev->vm_start, end), sim_range(end, middle->vm_end));
+      sim_vma_set_range(mm, middle, end, middle->vm_end,
+                        middle->vm_pgoff + PHYS_PFN(end - middle->vm_start));
+    }
+    prev->vm_end = end;
+    target = prev;
+  } else {
+    const pgoff_t pglen = PHYS_PFN(end - start);
+    dup_anon_vma(m, next, middle);
+    if (remove_middle) {
+      TRACE_NOTE(m.trace, "merge right: next grows down over the whole middle to %s",
+                 sim_range(start, next->vm_end));
+      sim_merge_remove(m, mm, middle);
+    } else {
+      TRACE_NOTE(m.trace, "merge right: middle shrinks to %s, next grows down to %s",
+                 sim_range(middle->vm_start, start), sim_range(start, next->vm_end));
+      middle->vm_end = start;
+    }
+    sim_vma_set_range(mm, next, start, next->vm_end, next->vm_pgoff - pglen);
+    target = next;
+  }
+  mm->map_count = static_cast<int>(mm->mm_mt.size());
+  vmg.target = target;
+  vmg.state = VmaMergeStruct::VMA_MERGE_SUCCESS;
+  return target;
+}
+
+// mm/vma.c vma_merge_new_range: a new range [start, end) in a gap; expand prev and/or next
+// over it instead of creating a VMA.
+Vma* vma_merge_new_range(Machine& m, VmaMergeStruct& vmg) {
+  TRACE_FN(m.trace, "vma_merge_new_range");
+  MmStruct* mm = vmg.mm;
+  Vma* prev = vmg.prev;
+  Vma* next = vmg.next;
+  const uint64_t end = vmg.end;
+  vmg.state = VmaMergeStruct::VMA_MERGE_NOMERGE;
+  if ((vmg.vm_flags & VM_SPECIAL) || (!prev && !next)) {
+    TRACE_NOTE(m.trace, "no merge: %s", (vmg.vm_flags & VM_SPECIAL) ? "VM_SPECIAL" : "no neighbours");
+    return nullptr;
+  }
+  const bool can_merge_left = can_vma_merge_left(m, vmg);
+  const bool can_merge_right = !vmg.just_expand && can_vma_merge_right(m, vmg, can_merge_left);
+  if (!can_merge_left && !can_merge_right) {
+    TRACE_NOTE(m.trace, "no neighbour can absorb %s", sim_range(vmg.start, end));
+    return nullptr;
+  }
+  // vma_expand: grow the surviving VMA; a fully absorbed next is removed.
+  if (can_merge_left) {
+    uint64_t new_end = end;
+    if (can_merge_right && can_merge_remove_vma(next)) {
+      new_end = next->vm_end;
+      TRACE_NOTE(m.trace, "merge: prev grows over the new range and next, to %s",
+                 sim_range(prev->vm_start, new_end));
+      dup_anon_vma(m, prev, next);
+      remove_vma(m, mm, next);
+    } else {
+      TRACE_NOTE(m.trace, "merge: prev grows over the new range, to %s",
+                 sim_range(prev->vm_start, new_end));
+    }
+    prev->vm_end = new_end;
+    vmg.target = prev;
+  } else {
+    TRACE_NOTE(m.trace, "merge: next grows down over the new range, to %s",
+               sim_range(vmg.start, next->vm_end));
+    sim_vma_set_range(mm, next, vmg.start, next->vm_end, vmg.pgoff);
+    vmg.target = next;
+  }
+  mm->map_count = static_cast<int>(mm->mm_mt.size());
+  vmg.state = VmaMergeStruct::VMA_MERGE_SUCCESS;
+  return vmg.target;
+}
+
+int __split_vma(Machine& m, MmStruct* mm, Vma* vma, uint64_t addr, bool new_below) {
+  TRACE_FN(m.trace, "__split_vma");
+  // vm_ops->may_split: special mappings (vdso, vvar) refuse.
+  if (vma->special_name) {
+    TRACE_NOTE(m.trace, "%s refuses to split", vma->special_name);
+    return -EINVAL;
+  }
+  auto nv = std::make_unique<Vma>(*vma);  // vm_area_dup
+  nv->anon_vma_chain.clear();
+  if (new_below) {
+    nv->vm_end = addr;
+  } else {
+    nv->vm_start = addr;
+    nv->vm_pgoff += PHYS_PFN(addr - vma->vm_start);
+  }
+  Vma* n = nv.get();
+  if (vma->anon_vma) anon_vma_clone(m, n, vma);
+  if (n->vm_file) n->vm_file->i_mmap.insert(n);
+  if (new_below) {
+    sim_vma_set_range(mm, vma, addr, vma->vm_end, vma->vm_pgoff + PHYS_PFN(addr - n->vm_start));
+  } else {
+    vma->vm_end = addr;
+  }
+  mm->mm_mt.emplace(n->vm_start, std::move(nv));
+  mm->map_count++;
+  TRACE_NOTE(m.trace, "split at %#x: %s and %s", addr,
+             sim_range(new_below ? n->vm_start : vma->vm_start, addr),
+             sim_range(addr, new_below ? vma->vm_end : n->vm_end));
+  return 0;
+}
+
+int split_vma(Machine& m, MmStruct* mm, Vma* vma, uint64_t addr, bool new_below) {
+  TRACE_FN(m.trace, "split_vma");
+  if (mm->map_count >= m.max_map_count()) {
+    TRACE_NOTE(m.trace, "map_count %d >= max_map_count %d: ENOMEM", mm->map_count,
+               m.max_map_count());
+    return -ENOMEM;
+  }
+  return __split_vma(m, mm, vma, addr, new_below);
+}
+
+// mm/vma.c vma_modify: merge if possible, else split off what lies outside [start, end).
+static VmaOrErr vma_modify(Machine& m, VmaMergeStruct& vmg) {
+  TRACE_FN(m.trace, "vma_modify");
+  Vma* vma = vmg.middle;
+  const uint64_t start = vmg.start, end = vmg.end;
+  if (Vma* merged = vma_merge_existing_range(m, vmg)) return {merged, 0};
+  if (vma->vm_start < start) {
+    if (int err = split_vma(m, vmg.mm, vma, start, true)) return {nullptr, err};
+  }
+  if (vma->vm_end > end) {
+    if (int err = split_vma(m, vmg.mm, vma, end, false)) return {nullptr, err};
+  }
+  return {vma, 0};
+}
+
+VmaOrErr vma_modify_flags(Machine& m, MmStruct* mm, Vma* prev, Vma* vma, uint64_t start,
+                          uint64_t end, vm_flags_t new_flags) {
+  TRACE_FN(m.trace, "vma_modify_flags");
+  VmaMergeStruct vmg = vmg_vma_state(mm, prev, vma, start, end);
+  vmg.vm_flags = new_flags;
+  return vma_modify(m, vmg);
+}
+
+VmaOrErr vma_modify_flags_name(Machine& m, MmStruct* mm, Vma* prev, Vma* vma, uint64_t start,
+                               uint64_t end, vm_flags_t new_flags, AnonVmaName name) {
+  TRACE_FN(m.trace, "vma_modify_flags_name");
+  VmaMergeStruct vmg = vmg_vma_state(mm, prev, vma, start, end);
+  vmg.vm_flags = new_flags;
+  vmg.anon_name = std::move(name);
+  return vma_modify(m, vmg);
+}
+
+Vma* vma_link(Machine& m, MmStruct* mm, std::unique_ptr<Vma> vma) {
+  (void)m;
+  Vma* v = vma.get();
+  v->vm_mm = mm;
+  if (v->vm_file) v->vm_file->i_mmap.insert(v);
+  mm->mm_mt.emplace(v->vm_start, std::move(vma));
+  mm->map_count++;
+  return v;
+}
+
+void remove_vma(Machine& m, MmStruct* mm, Vma* vma) {
+  unlink_anon_vmas(m, vma);
+  if (vma->vm_file) vma->vm_file->i_mmap.erase(vma);
+  mm->mm_mt.erase(vma->vm_start);
+  mm->map_count--;
+}
+
+// mm/vma.c do_vmi_munmap → do_vmi_align_munmap → vms_gather_munmap_vmas /
+// vms_complete_munmap_vmas.
+int do_vmi_munmap(Machine& m, MmStruct* mm, uint64_t start, uint64_t len) {
+  TRACE_FN(m.trace, "do_vmi_munmap");
+  if (offset_in_page(start) || start > TASK_SIZE || len > TASK_SIZE - start) return -EINVAL;
+  const uint64_t end = start + PAGE_ALIGN(len);
+  if (end == start) return -EINVAL;
+  Vma* vma = find_vma_intersection(mm, start, end);
+  if (!vma) {
+    TRACE_NOTE(m.trace, "nothing mapped in %s", sim_range(start, end));
+    return 0;
+  }
+  if (start > vma->vm_start) {
+    // Punching a hole in one VMA needs a new one: refuse at the limit.
+    if (end < vma->vm_end && mm->map_count >= m.max_map_count()) {
+      TRACE_NOTE(m.trace, "hole inside one VMA at map_count %d >= max %d: ENOMEM",
+                 mm->map_count, m.max_map_count());
+      return -ENOMEM;
+    }
+    if (vma->vm_flags & VM_SEALED) return -EPERM;
+    if (int err = __split_vma(m, mm, vma, start, true)) return err;
+  }
+  // Gather: split the last one, then take every VMA in range.
+  std::vector<Vma*> victims;
+  for (Vma* v = find_vma_intersection(mm, start, end); v && v->vm_start < end;
+       v = vma_next(mm, v)) {
+    if (v->vm_flags & VM_SEALED) return -EPERM;
+    if (v->vm_end > end) {
+      if (int err = __split_vma(m, mm, v, end, false)) return err;
+    }
+    victims.push_back(v);
+  }
+  for (Vma* v : victims) {
+    const uint64_t np = v->pages();
+    if (v->vm_flags & VM_LOCKED) mm->locked_vm -= np;
+    TRACE_NOTE(m.trace, "unmap %s%s", sim_range(v->vm_start, v->vm_end),
+               (v->vm_flags & VM_LOCKED) ? " (locked: locked_vm -= its pages)" : "");
+    zap_page_range_single(m, v, v->vm_start, v->vm_end);
+    vm_stat_account(mm, v->vm_flags, -static_cast<int64_t>(np));
+    remove_vma(m, mm, v);
+  }
+  return 0;
+}
+
+}  // namespace mmsim
