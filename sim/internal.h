@@ -111,6 +111,9 @@ int handle_mm_fault(Task& t, Vma* vma, uint64_t addr, unsigned flags);
 // Zaps the page-table entries of [start, end) inside vma (unmap_page_range / zap_pte_range).
 void zap_page_range_single(Machine& m, Vma* vma, uint64_t start, uint64_t end);
 
+// ---- mm/mmap.c, kernel/fork.c ----
+void exit_mmap(Machine& m, MmStruct* mm);
+
 // ---- mm/rmap.c ----
 // Gives vma an anon_vma: reuses a compatible neighbour's or makes a new one.
 int anon_vma_prepare(Machine& m, Vma* vma);

@@ -120,9 +120,10 @@ class Machine {
   const absl::Status& invariant_status() const { return invariant_status_; }
 
   uint32_t next_mm_id() { return ++last_mm_id_; }
+  // Fills t's (empty) mm with the mappings of `image` (as binfmt_elf would on exec).
+  void build_process_image(Task& t, Image image);
 
  private:
-  void build_process_image(Task& t, Image image);
 
   MachineConfig config_;
   int max_map_count_;

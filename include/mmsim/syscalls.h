@@ -38,6 +38,14 @@ long sys_capset(Task& t, uint64_t effective, uint64_t permitted);
 long sys_open(Task& t, const std::string& path, int flags);
 long sys_close(Task& t, int fd);
 
+// kernel/fork.c: fork() returns the child's pid (the child is a new Task of the machine);
+// a CLONE_VM|CLONE_THREAD clone returns the new thread's pid. fs/exec.c execve gives the task
+// a fresh mm built from `image`; exit releases the task's mm.
+long sys_fork(Task& t);
+long sys_clone_thread(Task& t);
+long sys_execve(Task& t, Image image = Image::kProcess);
+long sys_exit(Task& t);
+
 // A user access to [addr, addr+len): one fault per page that needs it (mm/memory.c
 // handle_mm_fault). Returns 0, or -EFAULT where the process would get SIGSEGV/SIGBUS
 // (pages before the bad one stay faulted in).

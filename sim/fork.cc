@@ -1,0 +1,175 @@
+// Model of kernel/fork.c and mm/mmap.c dup_mmap (fork, CLONE_VM threads), fs/exec.c's fresh
+// mm for execve, and exit_mmap / mmput for exit.
+//
+// Swap entries are not modelled yet (issue 4): copy_nonpresent_pte has nothing to copy.
+#include "mmsim/syscalls.h"
+#include "mmsim/trace.h"
+#include "sim/internal.h"
+
+namespace mmsim {
+
+namespace {
+
+// mm/rmap.c anon_vma_fork: the child VMA joins every anon_vma of the parent's chain and
+// gets an anon_vma of its own, whose parent is the parent VMA's.
+void anon_vma_fork(Machine& m, Vma* vma, const Vma* pvma) {
+  if (!pvma->anon_vma) return;
+  vma->anon_vma = nullptr;
+  anon_vma_clone(m, vma, pvma);
+  AnonVma* av = m.new_anon_vma();
+  av->root = pvma->anon_vma->root;
+  av->parent = pvma->anon_vma;
+  vma->anon_vma = av;
+  vma->anon_vma_chain.push_back(av);
+  av->vmas.insert(vma);
+  av->refcount++;
+}
+
+// mm/memory.c copy_page_range → copy_present_pte: private pages become shared copy-on-write
+// (both PTEs write-protected, map count raised).
+void copy_page_range(Machine& m, Vma* dst, Vma* src) {
+  MmStruct* dst_mm = dst->vm_mm;
+  MmStruct* src_mm = src->vm_mm;
+  const bool cow = (src->vm_flags & (VM_SHARED | VM_MAYWRITE)) == VM_MAYWRITE;
+  sim_for_each_pte(src_mm, src->vm_start, src->vm_end, [&](uint64_t vpn, Pte& pte) {
+    if (pte.kind != Pte::kPresent) return;
+    Pte child = pte;
+    if (cow) pte.write = child.write = false;
+    child.young = pte.young;
+    if (pte.folio != ZERO_FOLIO) {
+      Folio& f = m.folio(pte.folio);
+      f.mapcount++;
+      if (f.flags & PG_anon_mapping) {
+        dst_mm->rss_stat[MM_ANONPAGES]++;
+      } else {
+        dst_mm->rss_stat[static_cast<File*>(f.mapping)->shmem ? MM_SHMEMPAGES : MM_FILEPAGES]++;
+      }
+    }
+    dst_mm->page_table.emplace(vpn, child);
+  });
+}
+
+// kernel/fork.c / mm/mmap.c dup_mmap.
+std::shared_ptr<MmStruct> dup_mm(Machine& m, Task& parent) {
+  TRACE_FN(m.trace, "dup_mmap");
+  const MmStruct* old = parent.mm.get();
+  auto mm = std::make_shared<MmStruct>();
+  mm->id = m.next_mm_id();
+  mm->users = 1;
+  // mm_init: counters that are per-mm start at zero; def_flags keeps only VM_INIT_DEF_MASK.
+  mm->def_flags = old->def_flags & VM_INIT_DEF_MASK;
+  mm->mmap_base = old->mmap_base;
+  mm->task_size = old->task_size;
+  mm->start_code = old->start_code;
+  mm->end_code = old->end_code;
+  mm->start_data = old->start_data;
+  mm->end_data = old->end_data;
+  mm->start_brk = old->start_brk;
+  mm->brk = old->brk;
+  mm->start_stack = old->start_stack;
+  mm->total_vm = old->total_vm;
+  mm->data_vm = old->data_vm;
+  mm->exec_vm = old->exec_vm;
+  mm->stack_vm = old->stack_vm;
+  mm->hiwater_vm = old->total_vm;
+  for (const auto& [start, pv] : old->mm_mt) {
+    Vma* mpnt = pv.get();
+    if (mpnt->vm_flags & VM_DONTCOPY) {
+      TRACE_NOTE(m.trace, "[%#x, %#x) is VM_DONTCOPY: not copied", mpnt->vm_start, mpnt->vm_end);
+      vm_stat_account(mm.get(), mpnt->vm_flags, -static_cast<int64_t>(mpnt->pages()));
+      continue;
+    }
+    auto nv = std::make_unique<Vma>(*mpnt);
+    nv->anon_vma = nullptr;
+    nv->anon_vma_chain.clear();
+    nv->vm_flags &= ~VM_LOCKED_MASK;
+    Vma* tmp = vma_link(m, mm.get(), std::move(nv));
+    if (mpnt->vm_flags & VM_WIPEONFORK) {
+      TRACE_NOTE(m.trace, "[%#x, %#x) is VM_WIPEONFORK: empty in the child", mpnt->vm_start,
+                 mpnt->vm_end);
+      continue;
+    }
+    anon_vma_fork(m, tmp, mpnt);
+    // vma_needs_copy: only VMAs with anonymous pages (or PFN maps) copy page tables; the
+    // child re-faults file pages.
+    if (mpnt->anon_vma || (mpnt->vm_flags & (VM_PFNMAP | VM_MIXEDMAP))) copy_page_range(m, tmp, mpnt);
+  }
+  return mm;
+}
+
+}  // namespace
+
+// mm/mmap.c exit_mmap: unmap every VMA (munlocking through rmap removal), then free them.
+void exit_mmap(Machine& m, MmStruct* mm) {
+  TRACE_FN(m.trace, "exit_mmap");
+  for (auto& [start, v] : mm->mm_mt) zap_page_range_single(m, v.get(), v->vm_start, v->vm_end);
+  while (!mm->mm_mt.empty()) remove_vma(m, mm, mm->mm_mt.begin()->second.get());
+  mm->total_vm = mm->locked_vm = mm->data_vm = mm->exec_vm = mm->stack_vm = 0;
+}
+
+// kernel/fork.c mmput.
+static void mmput(Machine& m, std::shared_ptr<MmStruct>& mm) {
+  if (!mm) return;
+  if (--mm->users == 0) exit_mmap(m, mm.get());
+  mm.reset();
+}
+
+long sys_fork(Task& t) {
+  Machine& m = *t.machine;
+  TRACE_FN(m.trace, "kernel_clone");
+  Task& child = m.spawn(t.name, Image::kEmpty);
+  child.mm->users = 0;
+  child.mm = dup_mm(m, t);
+  *child.rlim = *t.rlim;
+  *child.files = *t.files;
+  child.cap_effective = t.cap_effective;
+  child.cap_permitted = t.cap_permitted;
+  child.cpu = t.cpu;
+  TRACE_NOTE(m.trace, "child pid %d: locked_vm 0, def_flags %#x", child.pid, child.mm->def_flags);
+  m.after_syscall("fork");
+  return child.pid;
+}
+
+long sys_clone_thread(Task& t) {
+  Machine& m = *t.machine;
+  TRACE_FN(m.trace, "kernel_clone");
+  Task& th = m.spawn(t.name, Image::kEmpty);
+  th.mm = t.mm;
+  th.mm->users++;
+  th.tgid = t.tgid;
+  th.rlim = t.rlim;    // CLONE_THREAD: shared signal_struct
+  th.files = t.files;  // CLONE_FILES
+  th.cap_effective = t.cap_effective;
+  th.cap_permitted = t.cap_permitted;
+  TRACE_NOTE(m.trace, "thread %d shares mm %u", th.pid, th.mm->id);
+  m.after_syscall("clone");
+  return th.pid;
+}
+
+long sys_execve(Task& t, Image image) {
+  Machine& m = *t.machine;
+  TRACE_FN(m.trace, "do_execve");
+  // bprm_mm_init → mm_alloc: a brand-new mm; exec_mmap then drops the old one.
+  std::shared_ptr<MmStruct> old = t.mm;
+  const vm_flags_t def = old->def_flags & VM_INIT_DEF_MASK;
+  t.mm = std::make_shared<MmStruct>();
+  t.mm->id = m.next_mm_id();
+  t.mm->users = 1;
+  t.mm->def_flags = def;
+  mmput(m, old);
+  m.build_process_image(t, image);
+  TRACE_NOTE(m.trace, "new mm %u; the old one is released (its locks go with it)", t.mm->id);
+  m.after_syscall("execve");
+  return 0;
+}
+
+long sys_exit(Task& t) {
+  Machine& m = *t.machine;
+  TRACE_FN(m.trace, "do_exit");
+  t.alive = false;
+  mmput(m, t.mm);
+  m.after_syscall("exit");
+  return 0;
+}
+
+}  // namespace mmsim
