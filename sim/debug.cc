@@ -12,8 +12,7 @@ namespace {
 absl::Status sim_fail(const std::string& s) { return absl::InternalError(s); }
 
 absl::Status check_mm(const Machine& m, const MmStruct* mm,
-                      absl::flat_hash_map<uint32_t, int>& mapcounts,
-                      absl::flat_hash_map<uint32_t, int>& locked_mappers) {
+                      absl::flat_hash_map<uint32_t, int>& mapcounts) {
   uint64_t total = 0, locked = 0, prev_end = 0;
   int count = 0;
   for (const auto& [key, vp] : mm->mm_mt) {
@@ -54,7 +53,6 @@ absl::Status check_mm(const Machine& m, const MmStruct* mm,
     if (pte.kind != Pte::kPresent || pte.folio == ZERO_FOLIO) continue;
     const Folio& f = m.folio(pte.folio);
     mapcounts[pte.folio]++;
-    if ((v->vm_flags & (VM_LOCKED | VM_SPECIAL)) == VM_LOCKED) locked_mappers[pte.folio]++;
     if (f.flags & PG_anon_mapping) {
       rss[MM_ANONPAGES]++;
     } else {
@@ -72,14 +70,46 @@ absl::Status check_mm(const Machine& m, const MmStruct* mm,
 }  // namespace
 
 absl::Status Machine::check_invariants() const {
-  absl::flat_hash_map<uint32_t, int> mapcounts, locked_mappers;
+  absl::flat_hash_map<uint32_t, int> mapcounts;
   absl::flat_hash_set<const MmStruct*> seen;
   for (const auto& t : tasks_) {
     if (!t->alive || !t->mm || !seen.insert(t->mm.get()).second) continue;
-    if (absl::Status s = check_mm(*this, t->mm.get(), mapcounts, locked_mappers); !s.ok()) return s;
+    if (absl::Status s = check_mm(*this, t->mm.get(), mapcounts); !s.ok()) return s;
   }
   absl::flat_hash_set<uint32_t> free_set(free_folios_.begin(), free_folios_.end());
-  VmStat lists;
+  // Batch membership: each entry holds one reference.
+  absl::flat_hash_map<uint32_t, int> in_batches;
+  for (const CpuFbatches& fb : cpu_fbatches) {
+    for (const FolioBatch* b : {&fb.lru_add, &fb.lru_deactivate, &fb.lru_activate, &fb.mlock}) {
+      for (int i = 0; i < b->nr; ++i) in_batches[b->folios[i]]++;
+    }
+  }
+  // Walk each list: links consistent, every member on the list its flags imply.
+  absl::flat_hash_set<uint32_t> on_lists;
+  for (int l = 0; l < NR_LRU_LISTS; ++l) {
+    const LruListHead& h = lru_lists[l];
+    int64_t n = 0;
+    uint32_t prev = 0;
+    for (uint32_t i = h.head; i; i = folios_[i].lru_next) {
+      const Folio& f = folios_[i];
+      if (free_set.contains(i)) return sim_fail(absl::StrFormat("LRU list %d holds free folio %u", l, i));
+      if (f.lru_prev != prev) return sim_fail(absl::StrFormat("LRU list %d: folio %u has a broken prev link", l, i));
+      if (!(f.flags & PG_lru)) return sim_fail(absl::StrFormat("folio %u on LRU list %d without PG_lru", i, l));
+      if (f.lru != l || folio_lru_list(f) != l)
+        return sim_fail(absl::StrFormat("folio %u on LRU list %d but its flags imply list %d", i, l, folio_lru_list(f)));
+      if (!on_lists.insert(i).second) return sim_fail(absl::StrFormat("folio %u on two LRU lists", i));
+      prev = i;
+      if (++n > static_cast<int64_t>(folios_.size())) return sim_fail(absl::StrFormat("LRU list %d has a cycle", l));
+    }
+    if (prev != h.tail) return sim_fail(absl::StrFormat("LRU list %d: tail %u but the walk ends at %u", l, h.tail, prev));
+    if (n != h.nr) return sim_fail(absl::StrFormat("LRU list %d: nr %ld but %ld folios linked", l, h.nr, n));
+  }
+  const VmStatItem kListStat[NR_LRU_LISTS] = {nr_inactive_anon, nr_active_anon, nr_inactive_file,
+                                              nr_active_file, nr_unevictable};
+  for (int l = 0; l < NR_LRU_LISTS; ++l) {
+    if (lru_lists[l].nr != vmstat[kListStat[l]])
+      return sim_fail(absl::StrFormat("%s is %ld but the list holds %ld", vmstat_name(kListStat[l]), vmstat[kListStat[l]], lru_lists[l].nr));
+  }
   int64_t mlocked = 0;
   for (uint32_t i = 1; i < folios_.size(); ++i) {
     if (free_set.contains(i)) continue;
@@ -88,30 +118,21 @@ absl::Status Machine::check_invariants() const {
     const int ptes = mc == mapcounts.end() ? 0 : mc->second;
     if (ptes != f.mapcount)
       return sim_fail(absl::StrFormat("folio %u: mapcount %d but %d PTEs map it", i, f.mapcount, ptes));
-    if (!(f.flags & PG_lru))
-      return sim_fail(absl::StrFormat("folio %u: in use but on no LRU list", i));
-    if (f.flags & PG_unevictable) {
-      lists[nr_unevictable]++;
-    } else if (f.flags & PG_swapbacked) {
-      lists[(f.flags & PG_active) ? nr_active_anon : nr_inactive_anon]++;
-    } else {
-      lists[(f.flags & PG_active) ? nr_active_file : nr_inactive_file]++;
-    }
+    auto ib = in_batches.find(i);
+    const int batched = ib == in_batches.end() ? 0 : ib->second;
+    if (batched != f.batch_refs)
+      return sim_fail(absl::StrFormat("folio %u: batch_refs %d but it is in %d batch slots", i, f.batch_refs, batched));
+    if (((f.flags & PG_lru) != 0) != on_lists.contains(i))
+      return sim_fail(absl::StrFormat("folio %u: PG_lru does not match list membership", i));
+    if (!(f.flags & PG_lru) && f.batch_refs == 0)
+      return sim_fail(absl::StrFormat("folio %u: in use but on no LRU list and in no batch", i));
+    if ((f.flags & PG_anon_mapping) && f.mapcount == 0 && f.batch_refs == 0)
+      return sim_fail(absl::StrFormat("anonymous folio %u: unmapped and unreferenced but not freed", i));
     if (f.flags & PG_mlocked) {
       ++mlocked;
-      if (!(f.flags & PG_unevictable))
-        return sim_fail(absl::StrFormat("folio %u: PG_mlocked but not on the unevictable list", i));
+      if (!(f.flags & PG_unevictable) && f.batch_refs == 0)
+        return sim_fail(absl::StrFormat("folio %u: PG_mlocked, evictable, and in no batch", i));
     }
-    auto lm = locked_mappers.find(i);
-    const int lockers = lm == locked_mappers.end() ? 0 : lm->second;
-    if (lockers > 0 && !(f.flags & PG_mlocked))
-      return sim_fail(absl::StrFormat("folio %u: mapped by %d VM_LOCKED VMA(s) but not PG_mlocked", i, lockers));
-    if (lockers == 0 && (f.flags & PG_mlocked))
-      return sim_fail(absl::StrFormat("folio %u: PG_mlocked but no VM_LOCKED VMA maps it", i));
-  }
-  for (VmStatItem it : {nr_unevictable, nr_active_anon, nr_inactive_anon, nr_active_file, nr_inactive_file}) {
-    if (lists[it] != vmstat[it])
-      return sim_fail(absl::StrFormat("%s is %ld but %ld folios are on that list", vmstat_name(it), vmstat[it], lists[it]));
   }
   if (mlocked != vmstat[nr_mlock])
     return sim_fail(absl::StrFormat("nr_mlock is %ld but %ld folios are PG_mlocked", vmstat[nr_mlock], mlocked));

@@ -102,6 +102,7 @@ std::shared_ptr<MmStruct> dup_mm(Machine& m, Task& parent) {
 // mm/mmap.c exit_mmap: unmap every VMA (munlocking through rmap removal), then free them.
 void exit_mmap(Machine& m, MmStruct* mm) {
   TRACE_FN(m.trace, "exit_mmap");
+  lru_add_drain(m);
   for (auto& [start, v] : mm->mm_mt) zap_page_range_single(m, v.get(), v->vm_start, v->vm_end);
   while (!mm->mm_mt.empty()) remove_vma(m, mm, mm->mm_mt.begin()->second.get());
   mm->total_vm = mm->locked_vm = mm->data_vm = mm->exec_vm = mm->stack_vm = 0;
@@ -115,6 +116,7 @@ static void mmput(Machine& m, std::shared_ptr<MmStruct>& mm) {
 }
 
 long sys_fork(Task& t) {
+  t.machine->cpu = t.cpu;
   Machine& m = *t.machine;
   TRACE_FN(m.trace, "kernel_clone");
   Task& child = m.spawn(t.name, Image::kEmpty);
@@ -131,6 +133,7 @@ long sys_fork(Task& t) {
 }
 
 long sys_clone_thread(Task& t) {
+  t.machine->cpu = t.cpu;
   Machine& m = *t.machine;
   TRACE_FN(m.trace, "kernel_clone");
   Task& th = m.spawn(t.name, Image::kEmpty);
@@ -147,6 +150,7 @@ long sys_clone_thread(Task& t) {
 }
 
 long sys_execve(Task& t, Image image) {
+  t.machine->cpu = t.cpu;
   Machine& m = *t.machine;
   TRACE_FN(m.trace, "do_execve");
   // bprm_mm_init → mm_alloc: a brand-new mm; exec_mmap then drops the old one.
@@ -164,6 +168,7 @@ long sys_execve(Task& t, Image image) {
 }
 
 long sys_exit(Task& t) {
+  t.machine->cpu = t.cpu;
   Machine& m = *t.machine;
   TRACE_FN(m.trace, "do_exit");
   t.alive = false;

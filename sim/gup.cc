@@ -11,16 +11,22 @@ namespace mmsim {
 static long sim_get_user_pages(Task& t, Vma* vma, uint64_t start, uint64_t nr_pages,
                                bool write) {
   MmStruct* mm = t.mm.get();
+  Machine& m = *t.machine;
   for (uint64_t i = 0; i < nr_pages; ++i) {
     const uint64_t addr = start + i * PAGE_SIZE;
     auto it = mm->page_table.find(addr >> PAGE_SHIFT);
-    if (it != mm->page_table.end() && it->second.kind == Pte::kPresent &&
-        (!write || it->second.write)) {
-      it->second.young = true;  // FOLL_TOUCH
-      continue;
+    if (!(it != mm->page_table.end() && it->second.kind == Pte::kPresent &&
+          (!write || it->second.write))) {
+      if (int err = handle_mm_fault(
+              t, vma, addr, write ? unsigned{FAULT_FLAG_WRITE} : unsigned{FAULT_FLAG_FORCE})) {
+        return i ? static_cast<long>(i) : err;
+      }
+      it = mm->page_table.find(addr >> PAGE_SHIFT);
     }
-    if (int err = handle_mm_fault(t, vma, addr, write ? unsigned{FAULT_FLAG_WRITE} : unsigned{FAULT_FLAG_FORCE})) {
-      return i ? static_cast<long>(i) : err;
+    // follow_page_pte with FOLL_TOUCH: the folio is marked accessed (PG_referenced first).
+    if (it != mm->page_table.end() && it->second.folio != ZERO_FOLIO) {
+      if (write) m.folio(it->second.folio).flags |= PG_dirty;
+      folio_mark_accessed(m, it->second.folio);
     }
   }
   return static_cast<long>(nr_pages);
@@ -41,7 +47,9 @@ long populate_vma_page_range(Task& t, Vma* vma, uint64_t start, uint64_t end) {
   // Private writable mappings get write faults (breaking COW); others read faults.
   const bool write = (vma->vm_flags & (VM_WRITE | VM_SHARED)) == VM_WRITE;
   TRACE_NOTE(m.trace, "%s faults on [%#x, %#x)", write ? "write" : "read", start, end);
-  return sim_get_user_pages(t, vma, start, nr_pages, write);
+  long ret = sim_get_user_pages(t, vma, start, nr_pages, write);
+  lru_add_drain(m);
+  return ret;
 }
 
 long __mm_populate(Task& t, uint64_t start, uint64_t len, bool ignore_errors) {

@@ -128,6 +128,16 @@ void folio_remove_rmap_pte(Machine& m, uint32_t folio, Vma* vma);
 
 // ---- mm/swap.c ----
 bool folio_evictable(const Folio& f);  // mm/internal.h
+LruList folio_lru_list(const Folio& f);
+void lruvec_add_folio_tail(Machine& m, uint32_t folio);
+void folio_deactivate(Machine& m, uint32_t folio);
+void folio_mark_accessed(Machine& m, uint32_t folio);
+void lru_add_drain(Machine& m);      // this CPU's batches, then mlock_drain_local
+void lru_add_drain_all(Machine& m);  // every CPU
+void mlock_drain_local(Machine& m);
+// Drops a batch's reference; folio_put frees an anonymous folio nothing maps or holds.
+void sim_batch_put(Machine& m, uint32_t folio);
+void folio_put(Machine& m, uint32_t folio);
 void folio_add_lru(Machine& m, uint32_t folio);
 void folio_add_lru_vma(Machine& m, uint32_t folio, const Vma* vma);
 void lruvec_add_folio(Machine& m, uint32_t folio);

@@ -29,6 +29,7 @@ std::string Trace::call_path() const {
 
 Machine::Machine(MachineConfig config) : config_(config), max_map_count_(config.max_map_count) {
   folios_.emplace_back();  // ZERO_FOLIO
+  cpu_fbatches.resize(std::max(1, config_.nr_cpus));
   vmstat[nr_free_pages] = static_cast<int64_t>(config_.ram_pages);
 }
 
@@ -230,6 +231,7 @@ void Machine::build_process_image(Task& t, Image image) {
     handle_mm_fault(t, sv, p, FAULT_FLAG_WRITE);
   t.min_flt = 0;
   vmstat[pgfault] -= 3;
+  lru_add_drain_all(*this);
 }
 
 void Machine::after_syscall(const char* what) {

@@ -77,7 +77,7 @@ int madvise_update_vma(Machine& m, MmStruct* mm, Vma* vma, Vma** prev, MadviseRa
 }
 
 // mm/madvise.c madvise_cold: deactivate the range's folios (madvise_cold_or_pageout_pte_range
-// without pageout): clear referenced and young, move active folios to the inactive list.
+// without pageout): clear referenced and young, queue active folios for deactivation.
 void sim_deactivate_range(Machine& m, Vma* vma, uint64_t start, uint64_t end) {
   sim_for_each_pte(vma->vm_mm, start, end, [&](uint64_t, Pte& pte) {
     if (pte.kind != Pte::kPresent || pte.folio == ZERO_FOLIO) return;
@@ -85,12 +85,7 @@ void sim_deactivate_range(Machine& m, Vma* vma, uint64_t start, uint64_t end) {
     if (f.mapcount != 1) return;  // shared folios are left alone
     pte.young = false;
     f.flags &= ~PG_referenced;
-    if ((f.flags & PG_lru) && (f.flags & PG_active) && !(f.flags & PG_unevictable)) {
-      lruvec_del_folio(m, pte.folio);
-      f.flags &= ~PG_active;
-      lruvec_add_folio(m, pte.folio);
-      m.vmstat[pgdeactivate]++;
-    }
+    folio_deactivate(m, pte.folio);
   });
 }
 
@@ -118,6 +113,7 @@ int madvise_vma_behavior(Task& t, Vma* vma, Vma** prev, MadviseRange r, int beha
                    behavior == MADV_COLD ? "MADV_COLD" : "MADV_PAGEOUT");
         return -EINVAL;
       }
+      lru_add_drain(m);
       sim_deactivate_range(m, vma, r.start, r.end);
       return 0;
     case MADV_DONTNEED:
@@ -215,6 +211,7 @@ bool sim_madvise_is_modelled(int behavior) {
 }
 
 long sys_madvise(Task& t, uint64_t start, uint64_t len_in, int behavior) {
+  t.machine->cpu = t.cpu;
   Machine& m = *t.machine;
   TRACE_FN(m.trace, "do_madvise");
   MmStruct* mm = t.mm.get();
@@ -260,6 +257,7 @@ long sys_madvise(Task& t, uint64_t start, uint64_t len_in, int behavior) {
 // mm/msync.c sys_msync: only the argument checks and MS_INVALIDATE's EBUSY on locked VMAs
 // are modelled (there is no writeback to do).
 long sys_msync(Task& t, uint64_t start, uint64_t len, int flags) {
+  t.machine->cpu = t.cpu;
   Machine& m = *t.machine;
   TRACE_FN(m.trace, "sys_msync");
   MmStruct* mm = t.mm.get();

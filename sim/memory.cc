@@ -80,7 +80,7 @@ int wp_page_copy(Task& t, Vma* vma, uint64_t addr, Pte& pte) {
       t.mm->rss_stat[sim_file_rss_counter(static_cast<File*>(of.mapping))]--;
     }
     folio_remove_rmap_pte(m, old, vma);
-    if (of.mapcount == 0 && (of.flags & PG_anon_mapping)) folio_put_last(m, old);
+    folio_put(m, old);
   }
   pte = {idx, Pte::kPresent, true, true, true};
   return 0;
@@ -142,6 +142,7 @@ int do_fault(Task& t, Vma* vma, uint64_t addr, unsigned flags, Pte& pte) {
 
 int handle_mm_fault(Task& t, Vma* vma, uint64_t addr, unsigned flags) {
   TRACE_FN(t.machine->trace, "handle_mm_fault");
+  t.machine->cpu = t.cpu;
   addr &= PAGE_MASK;
   auto [it, inserted] = t.mm->page_table.try_emplace(addr >> PAGE_SHIFT);
   Pte& pte = it->second;
@@ -162,6 +163,7 @@ int handle_mm_fault(Task& t, Vma* vma, uint64_t addr, unsigned flags) {
 
 void zap_page_range_single(Machine& m, Vma* vma, uint64_t start, uint64_t end) {
   MmStruct* mm = vma->vm_mm;
+  lru_add_drain(m);
   const uint64_t first = start >> PAGE_SHIFT, last = end >> PAGE_SHIFT;
   auto zap_one = [&](Pte& pte) {
     if (pte.kind != Pte::kPresent || pte.folio == ZERO_FOLIO) return;
@@ -173,7 +175,7 @@ void zap_page_range_single(Machine& m, Vma* vma, uint64_t start, uint64_t end) {
       mm->rss_stat[sim_file_rss_counter(static_cast<File*>(f.mapping))]--;
     }
     folio_remove_rmap_pte(m, idx, vma);
-    if (f.mapcount == 0 && (f.flags & PG_anon_mapping)) folio_put_last(m, idx);
+    folio_put(m, idx);
   };
   if (last - first <= mm->page_table.size()) {
     for (uint64_t vpn = first; vpn < last; ++vpn) {
@@ -197,6 +199,7 @@ void zap_page_range_single(Machine& m, Vma* vma, uint64_t start, uint64_t end) {
 // A user-mode access: the checks of arch/x86/mm/fault.c access_error, stack expansion
 // (expand_stack), then handle_mm_fault for each page that needs it.
 long user_access(Task& t, uint64_t addr, uint64_t len, bool write) {
+  t.machine->cpu = t.cpu;
   Machine& m = *t.machine;
   TRACE_FN(m.trace, "do_user_addr_fault");
   if (len == 0) return 0;

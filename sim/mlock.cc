@@ -1,8 +1,8 @@
 // Model of mm/mlock.c (Linux 6.18): the mlock family of system calls, the VMA-side
 // mlock_fixup, and the folio-side mlock_folio / munlock_folio / mlock_new_folio.
 //
-// Simplification (docs/fidelity.md "LRU batches"): the per-CPU mlock folio batch is processed
-// at once, which is what the kernel's own drains make of it by the time mlock() returns.
+// The page side goes through the per-CPU mlock folio batch: PG_mlocked and nr_mlock change at
+// once, the move to or from the unevictable list when the batch is drained (lru_add_drain).
 #include "mmsim/syscalls.h"
 #include "mmsim/trace.h"
 #include "sim/internal.h"
@@ -11,58 +11,64 @@ namespace mmsim {
 
 // ---- folio side ----
 
-// mm/mlock.c mlock_folio + __mlock_folio.
-void mlock_folio(Machine& m, uint32_t idx) {
+namespace {
+// Tags of mlock batch entries (the kernel keeps them in the low bits of the folio pointer).
+constexpr uint8_t kMlockLruFolio = 1;
+constexpr uint8_t kMlockNewFolio = 2;
+}  // namespace
+
+// mm/mlock.c __mlock_folio (batch processing of mlock_folio).
+static void __mlock_folio(Machine& m, uint32_t idx) {
   Folio& f = m.folio(idx);
-  if (!(f.flags & PG_mlocked)) {
-    f.flags |= PG_mlocked;
-    m.vmstat[nr_mlock]++;
-    m.vmstat[unevictable_pgs_mlocked]++;
-  }
-  if (!(f.flags & PG_lru)) return;  // off the LRU: nothing more to do now
+  if (!(f.flags & PG_lru)) return;  // off the LRU (still in lru_add, or isolated)
+  f.flags &= ~PG_lru;
   if (folio_evictable(f)) {
+    // PG_mlocked was cleared meanwhile: rescue it if it is unevictable.
     if (f.flags & PG_unevictable) {
       lruvec_del_folio(m, idx);
       f.flags &= ~PG_unevictable;
       lruvec_add_folio(m, idx);
       m.vmstat[unevictable_pgs_rescued]++;
     }
-    return;
-  }
-  if (f.flags & PG_unevictable) {
+  } else if (f.flags & PG_unevictable) {
     if (f.flags & PG_mlocked) f.mlock_count++;
-    return;
+  } else {
+    lruvec_del_folio(m, idx);
+    f.flags &= ~PG_active;
+    f.flags |= PG_unevictable;
+    f.mlock_count = (f.flags & PG_mlocked) ? 1 : 0;
+    lruvec_add_folio(m, idx);
+    m.vmstat[unevictable_pgs_culled]++;
   }
-  lruvec_del_folio(m, idx);
-  f.flags &= ~PG_active;
-  f.flags |= PG_unevictable;
-  f.mlock_count = (f.flags & PG_mlocked) ? 1 : 0;
-  lruvec_add_folio(m, idx);
-  m.vmstat[unevictable_pgs_culled]++;
+  f.flags |= PG_lru;
 }
 
-// mm/mlock.c mlock_new_folio + __mlock_new_folio: a folio faulted into a VM_LOCKED VMA.
-void mlock_new_folio(Machine& m, uint32_t idx) {
+// mm/mlock.c __mlock_new_folio: a new folio, not yet on any list.
+static void __mlock_new_folio(Machine& m, uint32_t idx) {
   Folio& f = m.folio(idx);
-  f.flags |= PG_mlocked;
-  m.vmstat[nr_mlock]++;
-  m.vmstat[unevictable_pgs_mlocked]++;
   if (!folio_evictable(f)) {
     f.flags &= ~PG_active;
     f.flags |= PG_unevictable;
-    f.mlock_count = 1;
+    f.mlock_count = (f.flags & PG_mlocked) ? 1 : 0;
     m.vmstat[unevictable_pgs_culled]++;
   }
   lruvec_add_folio(m, idx);
+  f.flags |= PG_lru;
 }
 
-// mm/mlock.c munlock_folio + __munlock_folio.
-void munlock_folio(Machine& m, uint32_t idx) {
+// mm/mlock.c __munlock_folio.
+static void __munlock_folio(Machine& m, uint32_t idx) {
   Folio& f = m.folio(idx);
   const bool isolated = f.flags & PG_lru;
-  if (isolated && (f.flags & PG_unevictable)) {
-    if (f.mlock_count) f.mlock_count--;
-    if (f.mlock_count) return;  // another VM_LOCKED VMA still holds it
+  if (isolated) {
+    f.flags &= ~PG_lru;
+    if (f.flags & PG_unevictable) {
+      if (f.mlock_count) f.mlock_count--;
+      if (f.mlock_count) {  // another VM_LOCKED mapping still holds it
+        f.flags |= PG_lru;
+        return;
+      }
+    }
   }
   if (f.flags & PG_mlocked) {
     f.flags &= ~PG_mlocked;
@@ -79,7 +85,61 @@ void munlock_folio(Machine& m, uint32_t idx) {
     lruvec_add_folio(m, idx);
     m.vmstat[unevictable_pgs_rescued]++;
   }
+  if (isolated) f.flags |= PG_lru;
 }
+
+// mm/mlock.c mlock_folio_batch: process and release the whole batch.
+static void mlock_folio_batch(Machine& m, FolioBatch& b) {
+  const uint8_t n = b.nr;
+  b.nr = 0;
+  for (uint8_t i = 0; i < n; ++i) {
+    const uint32_t idx = b.folios[i];
+    if (b.tags[i] == kMlockLruFolio) {
+      __mlock_folio(m, idx);
+    } else if (b.tags[i] == kMlockNewFolio) {
+      __mlock_new_folio(m, idx);
+    } else {
+      __munlock_folio(m, idx);
+    }
+  }
+  for (uint8_t i = 0; i < n; ++i) sim_batch_put(m, b.folios[i]);
+}
+
+void mlock_drain_local(Machine& m) {
+  FolioBatch& b = m.cpu_fbatches[m.cpu].mlock;
+  if (b.nr) mlock_folio_batch(m, b);
+}
+
+static void sim_mlock_batch_add(Machine& m, uint32_t idx, uint8_t tag) {
+  FolioBatch& b = m.cpu_fbatches[m.cpu].mlock;
+  m.folio(idx).batch_refs++;
+  b.folios[b.nr] = idx;
+  b.tags[b.nr] = tag;
+  if (++b.nr == FOLIO_BATCH_SIZE) mlock_folio_batch(m, b);
+}
+
+// mm/mlock.c mlock_folio: PG_mlocked and its counters now, the list move at drain.
+void mlock_folio(Machine& m, uint32_t idx) {
+  Folio& f = m.folio(idx);
+  if (!(f.flags & PG_mlocked)) {
+    f.flags |= PG_mlocked;
+    m.vmstat[nr_mlock]++;
+    m.vmstat[unevictable_pgs_mlocked]++;
+  }
+  sim_mlock_batch_add(m, idx, kMlockLruFolio);
+}
+
+// mm/mlock.c mlock_new_folio: a folio faulted into a VM_LOCKED VMA.
+void mlock_new_folio(Machine& m, uint32_t idx) {
+  Folio& f = m.folio(idx);
+  f.flags |= PG_mlocked;
+  m.vmstat[nr_mlock]++;
+  m.vmstat[unevictable_pgs_mlocked]++;
+  sim_mlock_batch_add(m, idx, kMlockNewFolio);
+}
+
+// mm/mlock.c munlock_folio: the decision is made at drain (__munlock_folio).
+void munlock_folio(Machine& m, uint32_t idx) { sim_mlock_batch_add(m, idx, 0); }
 
 // mm/internal.h mlock_vma_folio.
 void mlock_vma_folio(Machine& m, uint32_t idx, const Vma* vma) {
@@ -97,6 +157,7 @@ void mlock_vma_pages_range(Machine& m, Vma* vma, uint64_t start, uint64_t end,
                            vm_flags_t newflags) {
   TRACE_FN(m.trace, "mlock_vma_pages_range");
   vma->vm_flags = newflags;
+  lru_add_drain(m);
   int n = 0;
   sim_for_each_pte(vma->vm_mm, start, end, [&](uint64_t, Pte& pte) {
     if (pte.kind != Pte::kPresent || pte.folio == ZERO_FOLIO) return;
@@ -107,6 +168,7 @@ void mlock_vma_pages_range(Machine& m, Vma* vma, uint64_t start, uint64_t end,
     }
     ++n;
   });
+  lru_add_drain(m);
   TRACE_NOTE(m.trace, "%s %d present folio%s", (newflags & VM_LOCKED) ? "mlock" : "munlock", n,
              n == 1 ? "" : "s");
 }
@@ -252,6 +314,7 @@ static long do_mlock(Task& t, uint64_t start, uint64_t len, vm_flags_t flags) {
 }
 
 long sys_mlock(Task& t, uint64_t start, uint64_t len) {
+  t.machine->cpu = t.cpu;
   TRACE_FN(t.machine->trace, "sys_mlock");
   long r = do_mlock(t, start, len, VM_LOCKED);
   t.machine->after_syscall("mlock");
@@ -259,6 +322,7 @@ long sys_mlock(Task& t, uint64_t start, uint64_t len) {
 }
 
 long sys_mlock2(Task& t, uint64_t start, uint64_t len, uint64_t flags) {
+  t.machine->cpu = t.cpu;
   TRACE_FN(t.machine->trace, "sys_mlock2");
   vm_flags_t vm_flags = VM_LOCKED;
   if (flags & ~uint64_t{MLOCK_ONFAULT}) return -EINVAL;
@@ -269,6 +333,7 @@ long sys_mlock2(Task& t, uint64_t start, uint64_t len, uint64_t flags) {
 }
 
 long sys_munlock(Task& t, uint64_t start, uint64_t len) {
+  t.machine->cpu = t.cpu;
   TRACE_FN(t.machine->trace, "sys_munlock");
   len = PAGE_ALIGN(len + offset_in_page(start));
   start &= PAGE_MASK;
@@ -303,6 +368,7 @@ static void apply_mlockall_flags(Machine& m, MmStruct* mm, uint64_t flags) {
 }
 
 long sys_mlockall(Task& t, uint64_t flags) {
+  t.machine->cpu = t.cpu;
   Machine& m = *t.machine;
   TRACE_FN(m.trace, "sys_mlockall");
   if (!flags || (flags & ~uint64_t{MCL_CURRENT | MCL_FUTURE | MCL_ONFAULT}) ||
@@ -334,6 +400,7 @@ long sys_mlockall(Task& t, uint64_t flags) {
 }
 
 long sys_munlockall(Task& t) {
+  t.machine->cpu = t.cpu;
   TRACE_FN(t.machine->trace, "sys_munlockall");
   apply_mlockall_flags(*t.machine, t.mm.get(), 0);
   t.machine->after_syscall("munlockall");

@@ -273,6 +273,7 @@ static int64_t do_mmap(Task& t, File* file, const OpenFile* of, uint64_t addr, u
 
 long sys_mmap(Task& t, uint64_t addr, uint64_t len, uint64_t prot, uint64_t flags, int fd,
               uint64_t off) {
+  t.machine->cpu = t.cpu;
   Machine& m = *t.machine;
   TRACE_FN(m.trace, "sys_mmap");
   long ret;
@@ -308,6 +309,7 @@ long sys_mmap(Task& t, uint64_t addr, uint64_t len, uint64_t prot, uint64_t flag
 }
 
 long sys_munmap(Task& t, uint64_t addr, uint64_t len) {
+  t.machine->cpu = t.cpu;
   TRACE_FN(t.machine->trace, "sys_munmap");
   long r = do_vmi_munmap(*t.machine, t.mm.get(), addr, len);
   t.machine->after_syscall("munmap");
@@ -353,6 +355,7 @@ static int do_brk_flags(Task& t, Vma* vma, uint64_t addr, uint64_t len) {
 }
 
 long sys_brk(Task& t, uint64_t brk) {
+  t.machine->cpu = t.cpu;
   Machine& m = *t.machine;
   TRACE_FN(m.trace, "sys_brk");
   MmStruct* mm = t.mm.get();

@@ -68,6 +68,7 @@ static int mprotect_fixup(Task& t, Vma* vma, Vma** pprev, uint64_t start, uint64
 
 // mm/mprotect.c do_mprotect_pkey (pkey -1).
 long sys_mprotect(Task& t, uint64_t start, uint64_t len, uint64_t prot) {
+  t.machine->cpu = t.cpu;
   Machine& m = *t.machine;
   TRACE_FN(m.trace, "do_mprotect_pkey");
   MmStruct* mm = t.mm.get();

@@ -10,6 +10,7 @@ namespace mmsim {
 
 // kernel/sys.c do_prlimit.
 long sys_setrlimit(Task& t, int resource, uint64_t cur, uint64_t max) {
+  t.machine->cpu = t.cpu;
   TRACE_FN(t.machine->trace, "do_prlimit");
   if (resource < 0 || resource >= kNumRlimits) return -EINVAL;
   if (cur > max) return -EINVAL;
@@ -23,6 +24,7 @@ long sys_setrlimit(Task& t, int resource, uint64_t cur, uint64_t max) {
 }
 
 long sys_getrlimit(Task& t, int resource, uint64_t* cur, uint64_t* max) {
+  t.machine->cpu = t.cpu;
   if (resource < 0 || resource >= kNumRlimits) return -EINVAL;
   *cur = t.rlim->cur[resource];
   *max = t.rlim->max[resource];
@@ -32,6 +34,7 @@ long sys_getrlimit(Task& t, int resource, uint64_t* cur, uint64_t* max) {
 // kernel/capability.c cap_capset rules for the calling thread: the permitted set may only
 // shrink, and effective must stay within permitted.
 long sys_capset(Task& t, uint64_t effective, uint64_t permitted) {
+  t.machine->cpu = t.cpu;
   if (permitted & ~t.cap_permitted) return -EPERM;
   if (effective & ~permitted) return -EPERM;
   t.cap_effective = effective;
@@ -41,6 +44,7 @@ long sys_capset(Task& t, uint64_t effective, uint64_t permitted) {
 
 // kernel/sys.c prctl_set_vma.
 long sys_prctl_set_vma_anon_name(Task& t, uint64_t addr, uint64_t len, const char* name) {
+  t.machine->cpu = t.cpu;
   Machine& m = *t.machine;
   TRACE_FN(m.trace, "prctl_set_vma");
   if (!m.config().anon_vma_name) {
@@ -64,6 +68,7 @@ long sys_prctl_set_vma_anon_name(Task& t, uint64_t addr, uint64_t len, const cha
 }
 
 long sys_open(Task& t, const std::string& path, int flags) {
+  t.machine->cpu = t.cpu;
   File* f = t.machine->find_file(path);
   if (!f) return -ENOENT;
   int fd = 3;
@@ -78,6 +83,7 @@ long sys_open(Task& t, const std::string& path, int flags) {
 }
 
 long sys_close(Task& t, int fd) {
+  t.machine->cpu = t.cpu;
   if (!t.files->erase(fd)) return -EBADF;
   return 0;
 }

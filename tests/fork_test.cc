@@ -59,6 +59,10 @@ TEST_F(ForkTest, ParentCowWriteMovesTheLock) {
   Task* b = m_.find_task(static_cast<int>(sys_fork(a_)));
   const int64_t rescued = m_.vmstat[unevictable_pgs_rescued];
   ASSERT_EQ(user_access(a_, kA, PAGE_SIZE, true), 0);
+  // The munlock of the old folio waits in this CPU's mlock batch until a drain.
+  EXPECT_TRUE(page_info(*b, kA).kpageflags & (1ull << KPF_MLOCKED));
+  EXPECT_EQ(m_.vmstat[unevictable_pgs_rescued], rescued);
+  lru_add_drain(m_);
   PageInfo pa = page_info(a_, kA), pb = page_info(*b, kA);
   EXPECT_NE(pa.folio, pb.folio);
   EXPECT_TRUE(pa.kpageflags & (1ull << KPF_MLOCKED));
@@ -119,7 +123,11 @@ TEST_F(ForkTest, ThreadsShareLocksAndExitFreesPages) {
   ASSERT_EQ(sys_exit(*t2), 0);
   EXPECT_EQ(a_.mm->locked_vm, 2u);  // the mm lives on with the other thread
   ASSERT_EQ(sys_exit(a_), 0);
+  // exit_mmap queued the munlocks; they (and the frees) happen at the next drain.
+  EXPECT_EQ(m_.vmstat[nr_mlock], 2);
+  lru_add_drain(m_);
   EXPECT_EQ(m_.vmstat[nr_mlock], 0);
+  EXPECT_EQ(m_.vmstat[unevictable_pgs_munlocked], 2);
   EXPECT_EQ(m_.nr_folios_in_use(), 0u);
 }
 

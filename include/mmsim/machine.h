@@ -25,6 +25,7 @@ class Machine;
 
 struct MachineConfig {
   uint64_t ram_pages = uint64_t{1} << 20;  // 4 GiB
+  int nr_cpus = 2;                         // as this machine; each has its folio batches
   int max_map_count = DEFAULT_MAX_MAP_COUNT;
   // PR_SET_VMA_ANON_NAME needs CONFIG_ANON_VMA_NAME; this machine's kernel lacks it (EINVAL).
   bool anon_vma_name = false;
@@ -109,6 +110,11 @@ class Machine {
   void put_anon_vma(AnonVma* av);
 
   VmStat vmstat;
+  // The node's lruvec (one node, no memcg): the five LRU lists.
+  LruListHead lru_lists[NR_LRU_LISTS];
+  // Per-CPU folio batches, and the CPU the current kernel entry runs on.
+  std::vector<CpuFbatches> cpu_fbatches;
+  int cpu = 0;
   // Explanation sink for `mmsim explain`; nullptr when not explaining.
   Trace* trace = nullptr;
 

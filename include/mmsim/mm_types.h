@@ -84,10 +84,51 @@ enum FolioFlag : uint32_t {
 struct Folio {
   uint32_t flags = 0;
   int32_t mapcount = 0;  // number of PTEs mapping it (folio_mapcount)
+  // Meaningful while PG_unevictable and PG_lru (the kernel keeps it in the lru slot).
   uint32_t mlock_count = 0;
+  // LRU list links (folio indices; 0 = none) and the list the folio is on when PG_lru.
+  uint32_t lru_prev = 0;
+  uint32_t lru_next = 0;
+  uint8_t lru = 0;
+  // References held by per-CPU folio batches (folio_get in folio_add_lru, mlock_folio...).
+  // Invariant: a folio that is not PG_lru is in at least one batch (or being reclaimed).
+  uint8_t batch_refs = 0;
   // Owning mapping: AnonVma* when PG_anon_mapping, else File*.
   void* mapping = nullptr;
   pgoff_t index = 0;
+};
+
+// enum lru_list (include/linux/mmzone.h).
+enum LruList : uint8_t {
+  LRU_INACTIVE_ANON = 0,
+  LRU_ACTIVE_ANON = 1,
+  LRU_INACTIVE_FILE = 2,
+  LRU_ACTIVE_FILE = 3,
+  LRU_UNEVICTABLE = 4,
+  NR_LRU_LISTS = 5,
+};
+
+// One LRU list: head is the most recently added folio; reclaim takes from the tail.
+struct LruListHead {
+  uint32_t head = 0;
+  uint32_t tail = 0;
+  int64_t nr = 0;
+};
+
+// struct folio_batch: PAGEVEC_SIZE (31) folios.
+inline constexpr int FOLIO_BATCH_SIZE = 31;
+struct FolioBatch {
+  uint8_t nr = 0;
+  uint32_t folios[FOLIO_BATCH_SIZE];
+  uint8_t tags[FOLIO_BATCH_SIZE];  // the mlock batch's LRU_FOLIO / NEW_FOLIO tag bits
+};
+
+// struct cpu_fbatches (mm/swap.c) plus the per-CPU mlock_fbatch (mm/mlock.c).
+struct CpuFbatches {
+  FolioBatch lru_add;
+  FolioBatch lru_deactivate;
+  FolioBatch lru_activate;
+  FolioBatch mlock;
 };
 
 inline constexpr uint32_t ZERO_FOLIO = 0;
