@@ -5,6 +5,7 @@
 #define MMSIM_SIM_INTERNAL_H_
 
 #include <cstdint>
+#include <vector>
 
 #include "mmsim/machine.h"
 #include "mmsim/mm_types.h"
@@ -143,6 +144,13 @@ void folio_add_lru_vma(Machine& m, uint32_t folio, const Vma* vma);
 void lruvec_add_folio(Machine& m, uint32_t folio);
 void lruvec_del_folio(Machine& m, uint32_t folio);
 void folio_put_last(Machine& m, uint32_t folio);  // frees a folio nothing references
+
+// ---- mm/vmscan.c, mm/rmap.c walks ----
+int folio_referenced(Machine& m, uint32_t folio, vm_flags_t* vm_flags);
+bool try_to_unmap(Machine& m, uint32_t folio);
+uint64_t try_to_free_pages(Machine& m, uint64_t nr_to_reclaim, bool kswapd);
+void reclaim_pages(Machine& m, const std::vector<uint32_t>& folios);
+bool folio_isolate_lru(Machine& m, uint32_t folio);
 
 // ---- helpers without a kernel twin ----
 // Calls fn(vpn, Pte&) for each stored entry of [start, end), in no particular order when the

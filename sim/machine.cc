@@ -3,6 +3,9 @@
 // address-space randomisation: `setarch -R`).
 #include "mmsim/machine.h"
 
+#include <algorithm>
+#include <cmath>
+
 #include "absl/strings/str_cat.h"
 #include "sim/internal.h"
 
@@ -30,12 +33,29 @@ std::string Trace::call_path() const {
 Machine::Machine(MachineConfig config) : config_(config), max_map_count_(config.max_map_count) {
   folios_.emplace_back();  // ZERO_FOLIO
   cpu_fbatches.resize(std::max(1, config_.nr_cpus));
+  // init_per_zone_wmark_min: min_free_kbytes = sqrt(lowmem_kbytes * 16), within [128, 262144];
+  // low and high add max(min / 4, managed * watermark_scale_factor (10) / 10000) each.
+  const uint64_t kbytes = config_.ram_pages * 4;
+  uint64_t min_free_kbytes = static_cast<uint64_t>(std::sqrt(static_cast<double>(kbytes) * 16));
+  min_free_kbytes = std::clamp<uint64_t>(min_free_kbytes, 128, 262144);
+  wmark_min = min_free_kbytes / 4;
+  const uint64_t step = std::max(wmark_min / 4, config_.ram_pages * 10 / 10000);
+  wmark_low = wmark_min + step;
+  wmark_high = wmark_low + step;
   vmstat[nr_free_pages] = static_cast<int64_t>(config_.ram_pages);
 }
 
 Machine::~Machine() = default;
 
 uint32_t Machine::alloc_folio() {
+  // __alloc_pages_slowpath, reduced: direct reclaim at the min watermark, OOM at zero.
+  if (static_cast<uint64_t>(vmstat[nr_free_pages]) <= wmark_min) {
+    try_to_free_pages(*this, 32, false);
+  }
+  if (vmstat[nr_free_pages] <= 0) {
+    TRACE_NOTE(trace, "out of memory: no free page and nothing reclaimable");
+    return 0;
+  }
   uint32_t idx;
   if (!free_folios_.empty()) {
     idx = free_folios_.back();
@@ -46,6 +66,11 @@ uint32_t Machine::alloc_folio() {
     folios_.emplace_back();
   }
   vmstat[nr_free_pages]--;
+  // wakeup_kswapd: below low, a kswapd pass (synchronous here) brings free memory to high.
+  if (static_cast<uint64_t>(vmstat[nr_free_pages]) < wmark_low) {
+    // The new folio is on no list yet, so the pass cannot take it.
+    try_to_free_pages(*this, wmark_high - static_cast<uint64_t>(vmstat[nr_free_pages]), true);
+  }
   return idx;
 }
 

@@ -76,17 +76,30 @@ int madvise_update_vma(Machine& m, MmStruct* mm, Vma* vma, Vma** prev, MadviseRa
   return 0;
 }
 
-// mm/madvise.c madvise_cold: deactivate the range's folios (madvise_cold_or_pageout_pte_range
-// without pageout): clear referenced and young, queue active folios for deactivation.
-void sim_deactivate_range(Machine& m, Vma* vma, uint64_t start, uint64_t end) {
+// mm/madvise.c madvise_cold_or_pageout_pte_range: only folios on the LRU and mapped once;
+// COLD deactivates them, PAGEOUT isolates them for reclaim_pages.
+void sim_cold_or_pageout_range(Machine& m, Vma* vma, uint64_t start, uint64_t end, bool pageout) {
+  std::vector<uint32_t> folio_list;
   sim_for_each_pte(vma->vm_mm, start, end, [&](uint64_t, Pte& pte) {
     if (pte.kind != Pte::kPresent || pte.folio == ZERO_FOLIO) return;
     Folio& f = m.folio(pte.folio);
-    if (f.mapcount != 1) return;  // shared folios are left alone
-    pte.young = false;
+    if (!(f.flags & PG_lru) || f.mapcount != 1) return;
+    if (!pageout) pte.young = false;
     f.flags &= ~PG_referenced;
-    folio_deactivate(m, pte.folio);
+    if (pageout) {
+      pte.young = false;
+      if (folio_isolate_lru(m, pte.folio)) {
+        if (f.flags & PG_unevictable) {
+          folio_add_lru(m, pte.folio);  // folio_putback_lru
+        } else {
+          folio_list.push_back(pte.folio);
+        }
+      }
+    } else {
+      folio_deactivate(m, pte.folio);
+    }
   });
+  if (pageout && !folio_list.empty()) reclaim_pages(m, folio_list);
 }
 
 // mm/madvise.c madvise_vma_behavior for one VMA's part [r.start, r.end).
@@ -114,7 +127,7 @@ int madvise_vma_behavior(Task& t, Vma* vma, Vma** prev, MadviseRange r, int beha
         return -EINVAL;
       }
       lru_add_drain(m);
-      sim_deactivate_range(m, vma, r.start, r.end);
+      sim_cold_or_pageout_range(m, vma, r.start, r.end, behavior == MADV_PAGEOUT);
       return 0;
     case MADV_DONTNEED:
     case MADV_DONTNEED_LOCKED: {

@@ -23,6 +23,7 @@ void sim_count_fault(Task& t, bool major) {
 uint32_t sim_new_anon_folio(Task& t, Vma* vma, uint64_t addr) {
   Machine& m = *t.machine;
   uint32_t idx = m.alloc_folio();
+  if (!idx) return 0;
   m.folio(idx).flags |= PG_uptodate | PG_dirty;
   folio_add_new_anon_rmap(m, idx, vma, addr);
   folio_add_lru_vma(m, idx, vma);
@@ -37,6 +38,7 @@ uint32_t sim_filemap_get_folio(Task& t, File* file, pgoff_t pgoff, bool* major) 
   auto it = file->page_cache.find(pgoff);
   if (it != file->page_cache.end()) return it->second;
   uint32_t idx = m.alloc_folio();
+  if (!idx) return 0;
   Folio& f = m.folio(idx);
   f.flags |= PG_uptodate;
   if (file->shmem) f.flags |= PG_swapbacked;
@@ -61,6 +63,7 @@ int do_anonymous_page(Task& t, Vma* vma, uint64_t addr, unsigned flags, Pte& pte
   }
   anon_vma_prepare(m, vma);
   uint32_t idx = sim_new_anon_folio(t, vma, addr);
+  if (!idx) return -ENOMEM;
   pte = {idx, Pte::kPresent, (vma->vm_flags & VM_WRITE) != 0, true, true};
   return 0;
 }
@@ -71,6 +74,7 @@ int wp_page_copy(Task& t, Vma* vma, uint64_t addr, Pte& pte) {
   anon_vma_prepare(m, vma);
   const uint32_t old = pte.folio;
   uint32_t idx = sim_new_anon_folio(t, vma, addr);
+  if (!idx) return -ENOMEM;
   TRACE_NOTE(m.trace, "COW at %#x: new anonymous folio", addr);
   if (old != ZERO_FOLIO) {
     Folio& of = m.folio(old);
@@ -117,6 +121,7 @@ int do_fault(Task& t, Vma* vma, uint64_t addr, unsigned flags, Pte& pte) {
   }
   bool major = false;
   uint32_t idx = sim_filemap_get_folio(t, file, pgoff, &major);
+  if (!idx) return -ENOMEM;
   if (major) {
     m.vmstat[pgmajfault]++;
     t.maj_flt++;
@@ -127,6 +132,7 @@ int do_fault(Task& t, Vma* vma, uint64_t addr, unsigned flags, Pte& pte) {
     // do_cow_fault: a private anonymous copy; the page-cache folio stays unmapped here.
     anon_vma_prepare(m, vma);
     uint32_t copy = sim_new_anon_folio(t, vma, addr);
+    if (!copy) return -ENOMEM;
     TRACE_NOTE(m.trace, "write fault on a private file mapping: COW copy of page %lu", pgoff);
     pte = {copy, Pte::kPresent, true, true, true};
     return 0;

@@ -102,6 +102,8 @@ class Machine {
   // Folio table. Index 0 is the zero page.
   Folio& folio(uint32_t idx) { return folios_[idx]; }
   const Folio& folio(uint32_t idx) const { return folios_[idx]; }
+  // A free page, reclaiming first when free memory is at the min watermark (direct
+  // reclaim) and running a kswapd pass when it falls below low. 0 when memory is exhausted.
   uint32_t alloc_folio();
   void free_folio(uint32_t idx);
   uint64_t nr_folios_in_use() const { return folios_.size() - 1 - free_folios_.size(); }
@@ -110,6 +112,8 @@ class Machine {
   void put_anon_vma(AnonVma* av);
 
   VmStat vmstat;
+  // Zone watermarks in pages (mm/page_alloc.c __setup_per_zone_wmarks, one zone).
+  uint64_t wmark_min = 0, wmark_low = 0, wmark_high = 0;
   // The node's lruvec (one node, no memcg): the five LRU lists.
   LruListHead lru_lists[NR_LRU_LISTS];
   // Per-CPU folio batches, and the CPU the current kernel entry runs on.
