@@ -46,11 +46,16 @@ absl::Status check_mm(const Machine& m, const MmStruct* mm,
   if (total != mm->total_vm) return sim_fail(absl::StrFormat("mm %u: total_vm %lu but VMAs hold %lu pages", mm->id, mm->total_vm, total));
   if (locked != mm->locked_vm) return sim_fail(absl::StrFormat("mm %u: locked_vm %lu but VM_LOCKED VMAs hold %lu pages", mm->id, mm->locked_vm, locked));
   int64_t rss[NR_MM_COUNTERS] = {};
-  for (const auto& [vpn, pte] : mm->page_table) {
+  absl::Status bad;
+  const_cast<PageTable&>(mm->page_table).for_each([&](uint64_t vpn, Pte& pte) {
+    if (!bad.ok()) return;
     const uint64_t addr = vpn << PAGE_SHIFT;
     Vma* v = vma_lookup(const_cast<MmStruct*>(mm), addr);
-    if (!v) return sim_fail(absl::StrFormat("mm %u: PTE at %#x outside every VMA", mm->id, addr));
-    if (pte.kind != Pte::kPresent || pte.folio == ZERO_FOLIO) continue;
+    if (!v) {
+      bad = sim_fail(absl::StrFormat("mm %u: PTE at %#x outside every VMA", mm->id, addr));
+      return;
+    }
+    if (pte.kind != Pte::kPresent || pte.folio == ZERO_FOLIO) return;
     const Folio& f = m.folio(pte.folio);
     mapcounts[pte.folio]++;
     if (f.flags & PG_anon_mapping) {
@@ -58,7 +63,8 @@ absl::Status check_mm(const Machine& m, const MmStruct* mm,
     } else {
       rss[static_cast<const File*>(f.mapping)->shmem ? MM_SHMEMPAGES : MM_FILEPAGES]++;
     }
-  }
+  });
+  if (!bad.ok()) return bad;
   for (int i = 0; i < NR_MM_COUNTERS; ++i) {
     if (i == MM_SWAPENTS) continue;
     if (rss[i] != mm->rss_stat[i])
@@ -86,7 +92,18 @@ absl::Status Machine::check_invariants() const {
   }
   // Walk each list: links consistent, every member on the list its flags imply.
   absl::flat_hash_set<uint32_t> on_lists;
-  for (int l = 0; l < NR_LRU_LISTS; ++l) {
+  int64_t unevictable = 0;
+  for (uint32_t i = 1; i < folios_.size(); ++i) {
+    if (!free_set.contains(i) && (folios_[i].flags & PG_lru) && folios_[i].lru == LRU_UNEVICTABLE) {
+      if (folio_lru_list(folios_[i]) != LRU_UNEVICTABLE)
+        return sim_fail(absl::StrFormat("folio %u counted unevictable but evictable by its flags", i));
+      on_lists.insert(i);
+      ++unevictable;
+    }
+  }
+  if (unevictable != lru_lists[LRU_UNEVICTABLE].nr)
+    return sim_fail(absl::StrFormat("unevictable count %ld but %ld folios", lru_lists[LRU_UNEVICTABLE].nr, unevictable));
+  for (int l = 0; l < LRU_UNEVICTABLE; ++l) {
     const LruListHead& h = lru_lists[l];
     int64_t n = 0;
     uint32_t prev = 0;

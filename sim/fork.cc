@@ -45,7 +45,7 @@ void copy_page_range(Machine& m, Vma* dst, Vma* src) {
         dst_mm->rss_stat[static_cast<File*>(f.mapping)->shmem ? MM_SHMEMPAGES : MM_FILEPAGES]++;
       }
     }
-    dst_mm->page_table.emplace(vpn, child);
+    dst_mm->page_table.set(vpn, child);
   });
 }
 

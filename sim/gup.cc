@@ -14,19 +14,18 @@ static long sim_get_user_pages(Task& t, Vma* vma, uint64_t start, uint64_t nr_pa
   Machine& m = *t.machine;
   for (uint64_t i = 0; i < nr_pages; ++i) {
     const uint64_t addr = start + i * PAGE_SIZE;
-    auto it = mm->page_table.find(addr >> PAGE_SHIFT);
-    if (!(it != mm->page_table.end() && it->second.kind == Pte::kPresent &&
-          (!write || it->second.write))) {
+    Pte* pte = mm->page_table.find(addr >> PAGE_SHIFT);
+    if (!(pte && pte->kind == Pte::kPresent && (!write || pte->write))) {
       if (int err = handle_mm_fault(
               t, vma, addr, write ? unsigned{FAULT_FLAG_WRITE} : unsigned{FAULT_FLAG_FORCE})) {
         return i ? static_cast<long>(i) : err;
       }
-      it = mm->page_table.find(addr >> PAGE_SHIFT);
+      pte = mm->page_table.find(addr >> PAGE_SHIFT);
     }
     // follow_page_pte with FOLL_TOUCH: the folio is marked accessed (PG_referenced first).
-    if (it != mm->page_table.end() && it->second.folio != ZERO_FOLIO) {
-      if (write) m.folio(it->second.folio).flags |= PG_dirty;
-      folio_mark_accessed(m, it->second.folio);
+    if (pte && pte->kind == Pte::kPresent && pte->folio != ZERO_FOLIO) {
+      if (write) m.folio(pte->folio).flags |= PG_dirty;
+      folio_mark_accessed(m, pte->folio);
     }
   }
   return static_cast<long>(nr_pages);

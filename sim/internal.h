@@ -153,21 +153,11 @@ void reclaim_pages(Machine& m, const std::vector<uint32_t>& folios);
 bool folio_isolate_lru(Machine& m, uint32_t folio);
 
 // ---- helpers without a kernel twin ----
-// Calls fn(vpn, Pte&) for each stored entry of [start, end), in no particular order when the
-// table is smaller than the range. fn must not insert into or erase from the table.
+// Calls fn(vpn, Pte&) for each entry of [start, end) in address order. fn must not set or
+// clear entries of the table.
 template <typename Fn>
 void sim_for_each_pte(MmStruct* mm, uint64_t start, uint64_t end, Fn&& fn) {
-  const uint64_t first = start >> PAGE_SHIFT, last = end >> PAGE_SHIFT;
-  if (last - first <= mm->page_table.size()) {
-    for (uint64_t vpn = first; vpn < last; ++vpn) {
-      auto it = mm->page_table.find(vpn);
-      if (it != mm->page_table.end()) fn(vpn, it->second);
-    }
-  } else {
-    for (auto& [vpn, pte] : mm->page_table) {
-      if (vpn >= first && vpn < last) fn(vpn, pte);
-    }
-  }
+  mm->page_table.for_each(start >> PAGE_SHIFT, end >> PAGE_SHIFT, fn);
 }
 
 inline bool sim_vma_is_anonymous(const Vma* v) { return v->vm_file == nullptr; }

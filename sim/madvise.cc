@@ -208,10 +208,8 @@ long sim_madvise_populate(Task& t, uint64_t start, uint64_t end, bool write) {
     if (!vma) return -ENOMEM;
     if (vma->vm_flags & (VM_IO | VM_PFNMAP)) return -EINVAL;
     if (write ? !(vma->vm_flags & VM_WRITE) : !(vma->vm_flags & VM_READ)) return -EINVAL;
-    auto it = mm->page_table.find(a >> PAGE_SHIFT);
-    if (it != mm->page_table.end() && it->second.kind == Pte::kPresent &&
-        (!write || it->second.write))
-      continue;
+    const Pte* pte = mm->page_table.find(a >> PAGE_SHIFT);
+    if (pte && pte->kind == Pte::kPresent && (!write || pte->write)) continue;
     if (handle_mm_fault(t, vma, a, write ? unsigned{FAULT_FLAG_WRITE} : 0u)) return -EFAULT;
   }
   return 0;

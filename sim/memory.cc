@@ -150,8 +150,9 @@ int handle_mm_fault(Task& t, Vma* vma, uint64_t addr, unsigned flags) {
   TRACE_FN(t.machine->trace, "handle_mm_fault");
   t.machine->cpu = t.cpu;
   addr &= PAGE_MASK;
-  auto [it, inserted] = t.mm->page_table.try_emplace(addr >> PAGE_SHIFT);
-  Pte& pte = it->second;
+  const uint64_t vpn = addr >> PAGE_SHIFT;
+  const Pte* cur = t.mm->page_table.find(vpn);
+  Pte pte = cur ? *cur : Pte{};
   sim_count_fault(t, false);
   int ret;
   if (pte.kind == Pte::kNone) {
@@ -163,43 +164,29 @@ int handle_mm_fault(Task& t, Vma* vma, uint64_t addr, unsigned flags) {
     pte.young = true;
     ret = 0;
   }
-  if (pte.kind == Pte::kNone) t.mm->page_table.erase(addr >> PAGE_SHIFT);
+  if (pte.kind != Pte::kNone) t.mm->page_table.set(vpn, pte);
   return ret;
 }
 
 void zap_page_range_single(Machine& m, Vma* vma, uint64_t start, uint64_t end) {
   MmStruct* mm = vma->vm_mm;
   lru_add_drain(m);
-  const uint64_t first = start >> PAGE_SHIFT, last = end >> PAGE_SHIFT;
-  auto zap_one = [&](Pte& pte) {
+  std::vector<uint64_t> zapped;
+  mm->page_table.for_each(start >> PAGE_SHIFT, end >> PAGE_SHIFT, [&](uint64_t vpn, Pte& pte) {
+    zapped.push_back(vpn);
     if (pte.kind != Pte::kPresent || pte.folio == ZERO_FOLIO) return;
-    Folio& f = m.folio(pte.folio);
     const uint32_t idx = pte.folio;
+    Folio& f = m.folio(idx);
     if (f.flags & PG_anon_mapping) {
       mm->rss_stat[MM_ANONPAGES]--;
     } else {
       mm->rss_stat[sim_file_rss_counter(static_cast<File*>(f.mapping))]--;
+      if (pte.dirty) f.flags |= PG_dirty;
     }
     folio_remove_rmap_pte(m, idx, vma);
     folio_put(m, idx);
-  };
-  if (last - first <= mm->page_table.size()) {
-    for (uint64_t vpn = first; vpn < last; ++vpn) {
-      auto it = mm->page_table.find(vpn);
-      if (it == mm->page_table.end()) continue;
-      zap_one(it->second);
-      mm->page_table.erase(it);
-    }
-  } else {
-    for (auto it = mm->page_table.begin(); it != mm->page_table.end();) {
-      if (it->first >= first && it->first < last) {
-        zap_one(it->second);
-        mm->page_table.erase(it++);
-      } else {
-        ++it;
-      }
-    }
-  }
+  });
+  for (uint64_t vpn : zapped) mm->page_table.clear(vpn);
 }
 
 // A user-mode access: the checks of arch/x86/mm/fault.c access_error, stack expansion
@@ -231,11 +218,10 @@ long user_access(Task& t, uint64_t addr, uint64_t len, bool write) {
       TRACE_NOTE(m.trace, "%s access to %#x not permitted: SIGSEGV", write ? "write" : "read", a);
       return -EFAULT;
     }
-    auto it = mm->page_table.find(a >> PAGE_SHIFT);
-    if (it != mm->page_table.end() && it->second.kind == Pte::kPresent &&
-        (!write || it->second.write)) {
-      it->second.young = true;
-      if (write) it->second.dirty = true;
+    Pte* pte = mm->page_table.find(a >> PAGE_SHIFT);
+    if (pte && pte->kind == Pte::kPresent && (!write || pte->write)) {
+      pte->young = true;
+      if (write) pte->dirty = true;
       continue;
     }
     if (int err = handle_mm_fault(t, vma, a, write ? unsigned{FAULT_FLAG_WRITE} : 0u)) return err;

@@ -31,12 +31,12 @@ static void __mlock_folio(Machine& m, uint32_t idx) {
       m.vmstat[unevictable_pgs_rescued]++;
     }
   } else if (f.flags & PG_unevictable) {
-    if (f.flags & PG_mlocked) f.mlock_count++;
+    if (f.flags & PG_mlocked) f.mlock_count()++;
   } else {
     lruvec_del_folio(m, idx);
     f.flags &= ~PG_active;
     f.flags |= PG_unevictable;
-    f.mlock_count = (f.flags & PG_mlocked) ? 1 : 0;
+    f.mlock_count() = (f.flags & PG_mlocked) ? 1 : 0;
     lruvec_add_folio(m, idx);
     m.vmstat[unevictable_pgs_culled]++;
   }
@@ -49,7 +49,7 @@ static void __mlock_new_folio(Machine& m, uint32_t idx) {
   if (!folio_evictable(f)) {
     f.flags &= ~PG_active;
     f.flags |= PG_unevictable;
-    f.mlock_count = (f.flags & PG_mlocked) ? 1 : 0;
+    f.mlock_count() = (f.flags & PG_mlocked) ? 1 : 0;
     m.vmstat[unevictable_pgs_culled]++;
   }
   lruvec_add_folio(m, idx);
@@ -63,8 +63,8 @@ static void __munlock_folio(Machine& m, uint32_t idx) {
   if (isolated) {
     f.flags &= ~PG_lru;
     if (f.flags & PG_unevictable) {
-      if (f.mlock_count) f.mlock_count--;
-      if (f.mlock_count) {  // another VM_LOCKED mapping still holds it
+      if (f.mlock_count()) f.mlock_count()--;
+      if (f.mlock_count()) {  // another VM_LOCKED mapping still holds it
         f.flags |= PG_lru;
         return;
       }

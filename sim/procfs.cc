@@ -231,9 +231,9 @@ uint64_t stable_page_flags(const Machine& m, uint32_t idx) {
 
 PageInfo page_info(const Task& t, uint64_t addr) {
   PageInfo pi;
-  auto it = t.mm->page_table.find(addr >> PAGE_SHIFT);
-  if (it == t.mm->page_table.end()) return pi;
-  const Pte& pte = it->second;
+  const Pte* p = t.mm->page_table.find(addr >> PAGE_SHIFT);
+  if (!p) return pi;
+  const Pte& pte = *p;
   if (pte.kind == Pte::kSwap) {
     pi.swapped = true;
     return pi;

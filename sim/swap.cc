@@ -51,13 +51,14 @@ void lruvec_add_folio(Machine& m, uint32_t idx) {
   const LruList l = folio_lru_list(f);
   LruListHead& h = m.lru_lists[l];
   f.lru = l;
+  m.vmstat[sim_lru_counter(l)]++;
+  h.nr++;
+  if (l == LRU_UNEVICTABLE) return;  // no real list: lru_prev holds mlock_count
   f.lru_prev = 0;
   f.lru_next = h.head;
   if (h.head) m.folio(h.head).lru_prev = idx;
   h.head = idx;
   if (!h.tail) h.tail = idx;
-  h.nr++;
-  m.vmstat[sim_lru_counter(l)]++;
 }
 
 // lruvec_add_folio_tail.
@@ -66,18 +67,22 @@ void lruvec_add_folio_tail(Machine& m, uint32_t idx) {
   const LruList l = folio_lru_list(f);
   LruListHead& h = m.lru_lists[l];
   f.lru = l;
+  m.vmstat[sim_lru_counter(l)]++;
+  h.nr++;
+  if (l == LRU_UNEVICTABLE) return;
   f.lru_next = 0;
   f.lru_prev = h.tail;
   if (h.tail) m.folio(h.tail).lru_next = idx;
   h.tail = idx;
   if (!h.head) h.head = idx;
-  h.nr++;
-  m.vmstat[sim_lru_counter(l)]++;
 }
 
 void lruvec_del_folio(Machine& m, uint32_t idx) {
   Folio& f = m.folio(idx);
   LruListHead& h = m.lru_lists[f.lru];
+  h.nr--;
+  m.vmstat[sim_lru_counter(static_cast<LruList>(f.lru))]--;
+  if (f.lru == LRU_UNEVICTABLE) return;
   if (f.lru_prev) {
     m.folio(f.lru_prev).lru_next = f.lru_next;
   } else {
@@ -89,8 +94,6 @@ void lruvec_del_folio(Machine& m, uint32_t idx) {
     h.tail = f.lru_prev;
   }
   f.lru_prev = f.lru_next = 0;
-  h.nr--;
-  m.vmstat[sim_lru_counter(static_cast<LruList>(f.lru))]--;
 }
 
 // The batch dropped its reference (folio_batch_release → folios_put).
@@ -117,7 +120,7 @@ static void lru_add(Machine& m, uint32_t idx) {
     f.flags &= ~PG_active;
     f.flags |= PG_unevictable;
     // lru_add underestimates on purpose; reclaim corrects the count.
-    f.mlock_count = 0;
+    f.mlock_count() = 0;
     if (!was_unevictable) m.vmstat[unevictable_pgs_culled]++;
   }
   lruvec_add_folio(m, idx);

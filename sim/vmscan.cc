@@ -37,11 +37,9 @@ void sim_rmap_walk(Machine& m, uint32_t idx, Fn&& fn) {
   auto visit = [&](Vma* vma) {
     if (f.index < vma->vm_pgoff || f.index >= vma->vm_pgoff + vma->pages()) return true;
     const uint64_t addr = vma->vm_start + ((f.index - vma->vm_pgoff) << PAGE_SHIFT);
-    auto it = vma->vm_mm->page_table.find(addr >> PAGE_SHIFT);
-    if (it == vma->vm_mm->page_table.end() || it->second.kind != Pte::kPresent ||
-        it->second.folio != idx)
-      return true;
-    return fn(vma, it->second);
+    Pte* pte = vma->vm_mm->page_table.find(addr >> PAGE_SHIFT);
+    if (!pte || pte->kind != Pte::kPresent || pte->folio != idx) return true;
+    return fn(vma, *pte);
   };
   std::vector<Vma*> vmas;
   if (f.flags & PG_anon_mapping) {
@@ -102,7 +100,7 @@ bool try_to_unmap(Machine& m, uint32_t idx) {
     if (pte.dirty) f.flags |= PG_dirty;
     const uint64_t vpn = (vma->vm_start >> PAGE_SHIFT) + (f.index - vma->vm_pgoff);
     folio_remove_rmap_pte(m, idx, vma);
-    mm->page_table.erase(vpn);
+    mm->page_table.clear(vpn);
     return true;
   });
   return m.folio(idx).mapcount == 0;

@@ -5,6 +5,7 @@
 #ifndef MMSIM_MM_TYPES_H_
 #define MMSIM_MM_TYPES_H_
 
+#include <algorithm>
 #include <cstdint>
 #include <memory>
 #include <string>
@@ -80,23 +81,28 @@ enum FolioFlag : uint32_t {
 };
 
 // struct folio, order 0 only. Lives in Machine's folio table; index 0 is the shared zero
-// page, which is never on an LRU list and never mlocked.
+// page, which is never on an LRU list and never mlocked. 32 bytes: as in the kernel, the
+// mlock_count of an unevictable folio shares the slot of the LRU links (the unevictable
+// "list" is only a count since 5.18).
 struct Folio {
-  uint32_t flags = 0;
-  int32_t mapcount = 0;  // number of PTEs mapping it (folio_mapcount)
-  // Meaningful while PG_unevictable and PG_lru (the kernel keeps it in the lru slot).
-  uint32_t mlock_count = 0;
-  // LRU list links (folio indices; 0 = none) and the list the folio is on when PG_lru.
-  uint32_t lru_prev = 0;
-  uint32_t lru_next = 0;
-  uint8_t lru = 0;
+  uint32_t flags : 16 = 0;  // PG_* bits
+  uint32_t lru : 4 = 0;     // the list the folio is on when PG_lru
   // References held by per-CPU folio batches (folio_get in folio_add_lru, mlock_folio...).
   // Invariant: a folio that is not PG_lru is in at least one batch (or being reclaimed).
-  uint8_t batch_refs = 0;
+  uint32_t batch_refs : 12 = 0;
+  int32_t mapcount = 0;  // number of PTEs mapping it (folio_mapcount)
+  // LRU list links (folio indices; 0 = none) while on an evictable list; while
+  // PG_unevictable, lru_prev holds mlock_count instead (see mlock_count()).
+  uint32_t lru_prev = 0;
+  uint32_t lru_next = 0;
   // Owning mapping: AnonVma* when PG_anon_mapping, else File*.
   void* mapping = nullptr;
   pgoff_t index = 0;
+
+  uint32_t& mlock_count() { return lru_prev; }
+  uint32_t mlock_count() const { return lru_prev; }
 };
+static_assert(sizeof(Folio) == 32, "keep the folio table at 32 bytes a page");
 
 // enum lru_list (include/linux/mmzone.h).
 enum LruList : uint8_t {
@@ -133,7 +139,7 @@ struct CpuFbatches {
 
 inline constexpr uint32_t ZERO_FOLIO = 0;
 
-// One page-table entry (pte_t). `kind` none entries are not stored.
+// One page-table entry (pte_t), 8 bytes.
 struct Pte {
   enum Kind : uint8_t { kNone = 0, kPresent = 1, kSwap = 2 };
   uint32_t folio = 0;  // index into the folio table (present), or swap slot (swap)
@@ -141,6 +147,74 @@ struct Pte {
   bool write = false;
   bool young = false;
   bool dirty = false;
+};
+static_assert(sizeof(Pte) == 8, "PTEs are 8 bytes, as on x86-64");
+
+// The page tables of one mm: a radix of 512-entry leaves (one per 2 MiB, like a PTE page)
+// keyed by the leaf's number, so a range walk visits entries in address order and a dense
+// region costs 8 bytes a page.
+class PageTable {
+ public:
+  static constexpr unsigned kLeafShift = 9;
+  static constexpr uint64_t kLeafSize = uint64_t{1} << kLeafShift;
+
+  // The entry for a virtual page number, or nullptr if it is none.
+  Pte* find(uint64_t vpn) {
+    auto it = leaves_.find(vpn >> kLeafShift);
+    if (it == leaves_.end()) return nullptr;
+    Pte* p = &it->second->e[vpn & (kLeafSize - 1)];
+    return p->kind == Pte::kNone ? nullptr : p;
+  }
+  const Pte* find(uint64_t vpn) const { return const_cast<PageTable*>(this)->find(vpn); }
+  // Installs (or replaces) a non-none entry.
+  void set(uint64_t vpn, const Pte& pte) {
+    auto& leaf = leaves_[vpn >> kLeafShift];
+    if (!leaf) leaf = std::make_unique<Leaf>();
+    Pte& slot = leaf->e[vpn & (kLeafSize - 1)];
+    if (slot.kind == Pte::kNone) {
+      leaf->used++;
+      nr_++;
+    }
+    slot = pte;
+  }
+  void clear(uint64_t vpn) {
+    auto it = leaves_.find(vpn >> kLeafShift);
+    if (it == leaves_.end()) return;
+    Pte& slot = it->second->e[vpn & (kLeafSize - 1)];
+    if (slot.kind == Pte::kNone) return;
+    slot = Pte{};
+    nr_--;
+    if (--it->second->used == 0) leaves_.erase(it);
+  }
+  // Entries that are not none.
+  uint64_t size() const { return nr_; }
+  // Calls fn(vpn, Pte&) for each non-none entry of [first, last) in address order. fn may
+  // modify the entry but must not set or clear entries of this table.
+  template <typename Fn>
+  void for_each(uint64_t first, uint64_t last, Fn&& fn) {
+    for (auto it = leaves_.lower_bound(first >> kLeafShift);
+         it != leaves_.end() && (it->first << kLeafShift) < last; ++it) {
+      const uint64_t base = it->first << kLeafShift;
+      const uint64_t lo = first > base ? first - base : 0;
+      const uint64_t hi = std::min<uint64_t>(kLeafSize, last - base);
+      Leaf& leaf = *it->second;
+      for (uint64_t i = lo; i < hi; ++i) {
+        if (leaf.e[i].kind != Pte::kNone) fn(base + i, leaf.e[i]);
+      }
+    }
+  }
+  template <typename Fn>
+  void for_each(Fn&& fn) {
+    for_each(0, ~uint64_t{0} >> 1, fn);
+  }
+
+ private:
+  struct Leaf {
+    Pte e[kLeafSize];
+    uint32_t used = 0;
+  };
+  absl::btree_map<uint64_t, std::unique_ptr<Leaf>> leaves_;
+  uint64_t nr_ = 0;
 };
 
 // Per-mm RSS counters (include/linux/mm_types_task.h MM_*).
@@ -172,7 +246,7 @@ struct MmStruct {
   uint64_t start_brk = 0, brk = 0, start_stack = 0;
   int64_t rss_stat[NR_MM_COUNTERS] = {};
   // Page tables: virtual page number -> entry.
-  absl::flat_hash_map<uint64_t, Pte> page_table;
+  PageTable page_table;
   int users = 0;  // tasks using this mm (threads share it)
 };
 
