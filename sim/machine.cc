@@ -175,10 +175,10 @@ constexpr const char* kLd = "/usr/lib/x86_64-linux-gnu/ld-linux-x86-64.so.2";
 // (VmFlags read from /proc/PID/smaps; relro segments keep `ac` after mprotect).
 constexpr ImageSegment kProgSegments[] = {
     {kProg, 0, 1, VM_READ | kMay},
-    {kProg, 1, 1, VM_READ | VM_EXEC | kMay},
-    {kProg, 2, 1, VM_READ | kMay},
-    {kProg, 2, 1, VM_READ | kMay | VM_ACCOUNT},
-    {kProg, 3, 1, VM_READ | VM_WRITE | kMay | VM_ACCOUNT},
+    {kProg, 1, 2, VM_READ | VM_EXEC | kMay},
+    {kProg, 3, 1, VM_READ | kMay},
+    {kProg, 3, 1, VM_READ | kMay | VM_ACCOUNT},
+    {kProg, 4, 1, VM_READ | VM_WRITE | kMay | VM_ACCOUNT},
 };
 constexpr ImageSegment kLibSegments[] = {
     {kLibc, 0, 0x26, VM_READ | kMay},
@@ -187,6 +187,10 @@ constexpr ImageSegment kLibSegments[] = {
     {kLibc, 0x1cf, 0x4, VM_READ | kMay | VM_ACCOUNT},
     {kLibc, 0x1d3, 0x2, VM_READ | VM_WRITE | kMay | VM_ACCOUNT},
     {nullptr, 0, 0xd, VM_READ | VM_WRITE | kMay | VM_ACCOUNT},
+    // An 11-page hole, then ld.so's 2-page anonymous area: the first small hint-less mmap
+    // of a real process lands in the hole and merges with that area (docs/host-facts.md).
+    {"", 0, 11, 0},
+    {nullptr, 0, 0x2, VM_READ | VM_WRITE | kMay | VM_ACCOUNT},
     {"[vvar]", 0, 4, VM_READ | VM_MAYREAD | VM_PFNMAP | VM_IO | VM_DONTEXPAND | VM_DONTDUMP},
     {"[vvar_vclock]", 0, 2,
      VM_READ | VM_MAYREAD | VM_PFNMAP | VM_IO | VM_DONTEXPAND | VM_DONTDUMP},
@@ -211,6 +215,7 @@ void Machine::build_process_image(Task& t, Image image) {
     return;
   }
   auto add = [&](uint64_t start, const ImageSegment& s) {
+    if (s.path && !s.path[0]) return start + s.pages * PAGE_SIZE;  // a hole
     auto v = std::make_unique<Vma>();
     v->vm_start = start;
     v->vm_end = start + s.pages * PAGE_SIZE;
@@ -234,8 +239,8 @@ void Machine::build_process_image(Task& t, Image image) {
   uint64_t a = 0x555555554000;
   mm->start_code = a + PAGE_SIZE;
   for (const auto& s : kProgSegments) a = add(a, s);
-  mm->end_code = 0x555555556000;
-  mm->start_data = 0x555555557000;
+  mm->end_code = 0x555555557000;
+  mm->start_data = 0x555555558000;
   mm->end_data = a;
   mm->start_brk = mm->brk = a;
   uint64_t lib_pages = 0;

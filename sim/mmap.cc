@@ -172,7 +172,10 @@ static int64_t mmap_region(Task& t, File* file, uint64_t addr, uint64_t len,
   // __mmap_complete.
   vm_stat_account(mm, vma->vm_flags, static_cast<int64_t>(pglen));
   if (vm_flags & VM_LOCKED) {
-    if ((vm_flags & VM_SPECIAL) || (vm_flags & VM_HUGETLB)) {
+    // vma_supports_mlock: special, hugetlb and (with the 2026 fix this 6.18.y carries)
+    // droppable mappings are not locked, although the limit was checked and they are
+    // prefaulted (do_mmap decided *populate from the flags before this).
+    if ((vm_flags & VM_SPECIAL) || (vm_flags & VM_HUGETLB) || (vm_flags & VM_DROPPABLE)) {
       vma->vm_flags &= ~VM_LOCKED_MASK;
     } else {
       mm->locked_vm += pglen;

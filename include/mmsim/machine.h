@@ -15,6 +15,7 @@
 #include "absl/container/btree_map.h"
 #include "absl/status/status.h"
 #include "mmsim/mm_types.h"
+#include "mmsim/swap.h"
 #include "mmsim/trace.h"
 #include "mmsim/types.h"
 #include "mmsim/vmstat.h"
@@ -112,6 +113,12 @@ class Machine {
   void put_anon_vma(AnonVma* av);
 
   VmStat vmstat;
+  // Swap devices by type (nullptr: free type) and the swap-cache folios' entries
+  // (folio->swap in the kernel). vm.swappiness.
+  std::vector<std::unique_ptr<SwapInfo>> swap_info;
+  absl::flat_hash_map<uint32_t, uint32_t> folio_swap;
+  int least_priority = -1;
+  int swappiness = 60;
   // Zone watermarks in pages (mm/page_alloc.c __setup_per_zone_wmarks, one zone).
   uint64_t wmark_min = 0, wmark_low = 0, wmark_high = 0;
   // The node's lruvec (one node, no memcg): the five LRU lists.

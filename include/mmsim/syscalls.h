@@ -46,6 +46,11 @@ long sys_clone_thread(Task& t);
 long sys_execve(Task& t, Image image = Image::kProcess);
 long sys_exit(Task& t);
 
+// mm/swapfile.c: swapon(path, flags) with SWAP_FLAG_PREFER | prio, swapoff(path). The file
+// must exist (Machine::create_file); its size sets the number of slots.
+long sys_swapon(Task& t, const std::string& path, int swap_flags);
+long sys_swapoff(Task& t, const std::string& path);
+
 // A user access to [addr, addr+len): one fault per page that needs it (mm/memory.c
 // handle_mm_fault). Returns 0, or -EFAULT where the process would get SIGSEGV/SIGBUS
 // (pages before the bad one stay faulted in).

@@ -49,8 +49,8 @@ inline constexpr uint64_t PAGE_SIZE = uint64_t{1} << PAGE_SHIFT;
 inline constexpr uint64_t PAGE_MASK = ~(PAGE_SIZE - 1);
 // x86-64 with 4-level paging: TASK_SIZE_MAX = (1 << 47) - PAGE_SIZE.
 inline constexpr uint64_t TASK_SIZE = (uint64_t{1} << 47) - PAGE_SIZE;
-// mm/util.c: default mmap_min_addr on x86 (CONFIG_DEFAULT_MMAP_MIN_ADDR=65536).
-inline constexpr uint64_t MMAP_MIN_ADDR = 65536;
+// vm.mmap_min_addr as set on this machine (/proc/sys/vm/mmap_min_addr).
+inline constexpr uint64_t MMAP_MIN_ADDR = 4096;
 // include/linux/mm.h: DEFAULT_MAX_MAP_COUNT = USHRT_MAX - MAPCOUNT_ELF_CORE_MARGIN.
 inline constexpr int DEFAULT_MAX_MAP_COUNT = 65530;
 // mm/mmap.c: stack_guard_gap = 256 pages.

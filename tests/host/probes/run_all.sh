@@ -1,0 +1,20 @@
+#!/bin/sh
+# Build and run every host probe; raw outputs go to ./out/. Must run as root on the 6.18 host.
+# Restores vm.max_map_count (65530) and vm.nr_hugepages (0) afterwards.
+set -u
+cd "$(dirname "$0")"
+mkdir -p out bin
+CF="-O1 -Wall -Wno-unused-function -Wno-unused-variable -Wno-unused-result"
+for t in args limits mlockall populate merge mmap_brk_mremap madvise lru; do
+  gcc $CF -o bin/$t $t.c || exit 1
+done
+gcc $CF -pthread -o bin/fork fork.c || exit 1
+gcc $CF -o bin/layout_dyn layout.c && gcc $CF -static -o bin/layout_static layout.c || exit 1
+uname -r > out/uname.txt
+for t in args limits mlockall merge mmap_brk_mremap madvise fork lru layout_dyn layout_static; do
+  ./bin/$t > out/$t.txt 2>&1
+done
+echo 4 > /proc/sys/vm/nr_hugepages; ./bin/populate huge > out/populate.txt 2>&1; echo 0 > /proc/sys/vm/nr_hugepages
+echo 65530 > /proc/sys/vm/max_map_count
+setarch -R ./bin/layout_dyn > out/layout_dyn_norandom.txt 2>&1
+echo "max_map_count=$(cat /proc/sys/vm/max_map_count) nr_hugepages=$(cat /proc/sys/vm/nr_hugepages)"
