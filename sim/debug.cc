@@ -55,6 +55,10 @@ absl::Status check_mm(const Machine& m, const MmStruct* mm,
       bad = sim_fail(absl::StrFormat("mm %u: PTE at %#x outside every VMA", mm->id, addr));
       return;
     }
+    if (pte.kind == Pte::kSwap) {
+      rss[MM_SWAPENTS]++;
+      return;
+    }
     if (pte.kind != Pte::kPresent || pte.folio == ZERO_FOLIO) return;
     const Folio& f = m.folio(pte.folio);
     mapcounts[pte.folio]++;
@@ -66,7 +70,6 @@ absl::Status check_mm(const Machine& m, const MmStruct* mm,
   });
   if (!bad.ok()) return bad;
   for (int i = 0; i < NR_MM_COUNTERS; ++i) {
-    if (i == MM_SWAPENTS) continue;
     if (rss[i] != mm->rss_stat[i])
       return sim_fail(absl::StrFormat("mm %u: rss counter %d is %ld but page tables hold %ld", mm->id, i, mm->rss_stat[i], rss[i]));
   }
@@ -143,13 +146,43 @@ absl::Status Machine::check_invariants() const {
       return sim_fail(absl::StrFormat("folio %u: PG_lru does not match list membership", i));
     if (!(f.flags & PG_lru) && f.batch_refs == 0)
       return sim_fail(absl::StrFormat("folio %u: in use but on no LRU list and in no batch", i));
-    if ((f.flags & PG_anon_mapping) && f.mapcount == 0 && f.batch_refs == 0)
+    if ((f.flags & PG_anon_mapping) && f.mapcount == 0 && f.batch_refs == 0 &&
+        !(f.flags & PG_swapcache))
       return sim_fail(absl::StrFormat("anonymous folio %u: unmapped and unreferenced but not freed", i));
     if (f.flags & PG_mlocked) {
       ++mlocked;
       if (!(f.flags & PG_unevictable) && f.batch_refs == 0)
         return sim_fail(absl::StrFormat("folio %u: PG_mlocked, evictable, and in no batch", i));
     }
+  }
+  // Swap: every slot's count equals the swap PTEs that name it; SWAP_HAS_CACHE iff the
+  // swap cache holds a folio for it.
+  absl::flat_hash_map<uint32_t, uint64_t> swap_refs;
+  for (const auto& t : tasks_) {
+    if (!t->alive || !t->mm) continue;
+    if (!seen.contains(t->mm.get())) continue;
+    seen.erase(t->mm.get());
+    t->mm->page_table.for_each([&](uint64_t, Pte& pte) {
+      if (pte.kind == Pte::kSwap) swap_refs[pte.folio]++;
+    });
+  }
+  for (const auto& si : swap_info) {
+    if (!si) continue;
+    uint64_t inuse = 0;
+    for (uint64_t off = 1; off < si->swap_map.size(); ++off) {
+      const SwpEntry e{static_cast<uint32_t>(si->type), off};
+      const uint8_t v = si->swap_map[off];
+      if (v) ++inuse;
+      auto r = swap_refs.find(swp_pack(e));
+      const uint64_t refs = r == swap_refs.end() ? 0 : r->second;
+      const uint64_t count = swp_swapcount(const_cast<Machine&>(*this), e);
+      if (count != refs)
+        return sim_fail(absl::StrFormat("swap slot %d:%lu: count %lu but %lu swap PTEs", si->type, off, count, refs));
+      if (((v & SWAP_HAS_CACHE) != 0) != si->cache.contains(off))
+        return sim_fail(absl::StrFormat("swap slot %d:%lu: SWAP_HAS_CACHE does not match the swap cache", si->type, off));
+    }
+    if (inuse != si->inuse_pages)
+      return sim_fail(absl::StrFormat("swap device %d: inuse_pages %lu but %lu slots in use", si->type, si->inuse_pages, inuse));
   }
   if (mlocked != vmstat[nr_mlock])
     return sim_fail(absl::StrFormat("nr_mlock is %ld but %ld folios are PG_mlocked", vmstat[nr_mlock], mlocked));

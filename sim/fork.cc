@@ -32,6 +32,14 @@ void copy_page_range(Machine& m, Vma* dst, Vma* src) {
   MmStruct* src_mm = src->vm_mm;
   const bool cow = (src->vm_flags & (VM_SHARED | VM_MAYWRITE)) == VM_MAYWRITE;
   sim_for_each_pte(src_mm, src->vm_start, src->vm_end, [&](uint64_t vpn, Pte& pte) {
+    if (pte.kind == Pte::kSwap) {
+      // copy_nonpresent_pte: one more user of the slot (continuation pages as needed).
+      swap_duplicate(m, swp_unpack(pte.folio));
+      dst_mm->rss_stat[MM_SWAPENTS]++;
+      pte.write = false;  // pte_swp_clear_exclusive, in the parent too
+      dst_mm->page_table.set(vpn, pte);
+      return;
+    }
     if (pte.kind != Pte::kPresent) return;
     Pte child = pte;
     if (cow) pte.write = child.write = false;

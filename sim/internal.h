@@ -145,6 +145,23 @@ void lruvec_add_folio(Machine& m, uint32_t folio);
 void lruvec_del_folio(Machine& m, uint32_t folio);
 void folio_put_last(Machine& m, uint32_t folio);  // frees a folio nothing references
 
+// ---- mm/swapfile.c, mm/swap_state.c ----
+int __swap_duplicate(Machine& m, SwpEntry e, uint8_t usage);
+int swap_duplicate(Machine& m, SwpEntry e);
+int add_swap_count_continuation(Machine& m, SwpEntry e);
+uint64_t swp_swapcount(Machine& m, SwpEntry e);
+void swap_free(Machine& m, SwpEntry e);
+void free_swap_and_cache(Machine& m, SwpEntry e);
+bool folio_alloc_swap(Machine& m, SwpEntry* out);
+uint32_t swap_cache_get_folio(Machine& m, SwpEntry e);
+void add_to_swap_cache(Machine& m, uint32_t folio, SwpEntry e);
+void delete_from_swap_cache(Machine& m, uint32_t folio);
+bool folio_free_swap(Machine& m, uint32_t folio);
+uint64_t nr_swap_pages(const Machine& m);
+uint64_t total_swap_pages(const Machine& m);
+// mm/memory.c do_swap_page: the fault on a swap PTE. 0 or -errno.
+int do_swap_page(Task& t, Vma* vma, uint64_t addr, unsigned flags);
+
 // ---- mm/vmscan.c, mm/rmap.c walks ----
 int folio_referenced(Machine& m, uint32_t folio, vm_flags_t* vm_flags);
 bool try_to_unmap(Machine& m, uint32_t folio);

@@ -101,7 +101,8 @@ int do_wp_page(Task& t, Vma* vma, uint64_t addr, Pte& pte) {
   if (pte.folio != ZERO_FOLIO) {
     Folio& f = m.folio(pte.folio);
     if ((f.flags & PG_anon_mapping) && f.mapcount == 1) {
-      // wp_can_reuse_anon_folio: exclusively ours.
+      // wp_can_reuse_anon_folio: exclusively ours; a stale swap-cache copy is dropped.
+      if (f.flags & PG_swapcache) folio_free_swap(m, pte.folio);
       pte.write = pte.dirty = pte.young = true;
       f.flags |= PG_dirty;
       return 0;
@@ -158,6 +159,9 @@ int handle_mm_fault(Task& t, Vma* vma, uint64_t addr, unsigned flags) {
   if (pte.kind == Pte::kNone) {
     ret = sim_vma_is_anonymous(vma) ? do_anonymous_page(t, vma, addr, flags, pte)
                                     : do_fault(t, vma, addr, flags, pte);
+  } else if (pte.kind == Pte::kSwap) {
+    // do_swap_page maps the entry itself.
+    return do_swap_page(t, vma, addr, flags);
   } else if (pte.kind == Pte::kPresent && (flags & FAULT_FLAG_WRITE) && !pte.write) {
     ret = do_wp_page(t, vma, addr, pte);
   } else {
@@ -168,12 +172,80 @@ int handle_mm_fault(Task& t, Vma* vma, uint64_t addr, unsigned flags) {
   return ret;
 }
 
+int do_swap_page(Task& t, Vma* vma, uint64_t addr, unsigned flags) {
+  Machine& m = *t.machine;
+  TRACE_FN(m.trace, "do_swap_page");
+  MmStruct* mm = t.mm.get();
+  const uint64_t vpn = addr >> PAGE_SHIFT;
+  const Pte* cur = mm->page_table.find(vpn);
+  if (!cur || cur->kind != Pte::kSwap) return 0;
+  const SwpEntry entry = swp_unpack(cur->folio);
+  const bool swp_exclusive = cur->write;
+  uint32_t idx = swap_cache_get_folio(m, entry);
+  if (idx) {
+    TRACE_NOTE(m.trace, "swap-cache hit for slot %u:%lu", entry.type, entry.offset);
+  } else {
+    // swapin_readahead → __read_swap_cache_async: a new folio read from the slot.
+    idx = m.alloc_folio();
+    if (!idx) return -ENOMEM;
+    if (__swap_duplicate(m, entry, SWAP_HAS_CACHE)) {  // swapcache_prepare
+      m.free_folio(idx);
+      return -EFAULT;
+    }
+    anon_vma_prepare(m, vma);
+    Folio& f = m.folio(idx);
+    f.flags |= PG_uptodate | PG_swapbacked | PG_anon_mapping;
+    f.mapping = vma->anon_vma;
+    f.index = vma->vm_pgoff + PHYS_PFN(addr - vma->vm_start);
+    vma->anon_vma->refcount++;
+    m.folio_swap[idx] = swp_pack(entry);
+    m.swap_info[entry.type]->cache[entry.offset] = idx;
+    f.flags |= PG_swapcache;
+    folio_add_lru(m, idx);
+    m.vmstat[pgmajfault]++;
+    t.maj_flt++;
+    t.min_flt--;
+    TRACE_NOTE(m.trace, "read slot %u:%lu into a new folio (major fault)", entry.type, entry.offset);
+  }
+  mm->rss_stat[MM_SWAPENTS]--;
+  mm->rss_stat[MM_ANONPAGES]++;
+  folio_add_anon_rmap_pte(m, idx, vma);
+  swap_free(m, entry);
+  Folio& f = m.folio(idx);
+  // should_try_to_free_swap: locked VMA or folio, more than half of swap used, or a write
+  // fault on an exclusive folio.
+  // The folio's only user (folio_ref_count == 2 in the kernel: the swap cache and us).
+  const bool sole_user = f.mapcount == 1 && swp_swapcount(m, entry) == 0;
+  const bool swap_full = nr_swap_pages(m) * 2 < total_swap_pages(m);
+  if ((vma->vm_flags & VM_LOCKED) || (f.flags & PG_mlocked) || swap_full ||
+      ((flags & FAULT_FLAG_WRITE) && sole_user))
+    folio_free_swap(m, idx);
+  // Mapped writable at once only if the swap entry was exclusive (or the swap cache let
+  // go of the folio and we are its sole user).
+  const bool exclusive = swp_exclusive || (sole_user && !(f.flags & PG_swapcache));
+  Pte pte{idx, Pte::kPresent, false, true, false};
+  if (exclusive && (vma->vm_flags & VM_WRITE)) {
+    pte.write = true;
+    if (flags & FAULT_FLAG_WRITE) pte.dirty = true;
+  } else if (flags & FAULT_FLAG_WRITE) {
+    mm->page_table.set(vpn, pte);
+    return do_wp_page(t, vma, addr, *mm->page_table.find(vpn));
+  }
+  mm->page_table.set(vpn, pte);
+  return 0;
+}
+
 void zap_page_range_single(Machine& m, Vma* vma, uint64_t start, uint64_t end) {
   MmStruct* mm = vma->vm_mm;
   lru_add_drain(m);
   std::vector<uint64_t> zapped;
   mm->page_table.for_each(start >> PAGE_SHIFT, end >> PAGE_SHIFT, [&](uint64_t vpn, Pte& pte) {
     zapped.push_back(vpn);
+    if (pte.kind == Pte::kSwap) {
+      mm->rss_stat[MM_SWAPENTS]--;
+      free_swap_and_cache(m, swp_unpack(pte.folio));
+      return;
+    }
     if (pte.kind != Pte::kPresent || pte.folio == ZERO_FOLIO) return;
     const uint32_t idx = pte.folio;
     Folio& f = m.folio(idx);
@@ -184,6 +256,9 @@ void zap_page_range_single(Machine& m, Vma* vma, uint64_t start, uint64_t end) {
       if (pte.dirty) f.flags |= PG_dirty;
     }
     folio_remove_rmap_pte(m, idx, vma);
+    // free_pages_and_swap_cache → free_swap_cache: an unmapped swap-cache folio whose slot
+    // no PTE uses any more leaves the swap cache.
+    if ((f.flags & PG_swapcache) && f.mapcount == 0) folio_free_swap(m, idx);
     folio_put(m, idx);
   });
   for (uint64_t vpn : zapped) mm->page_table.clear(vpn);

@@ -192,10 +192,24 @@ std::string proc_meminfo(const Machine& m) {
   kb_line(&out, "Inactive(file):", kb(s[nr_inactive_file]));
   kb_line(&out, "Unevictable:", kb(s[nr_unevictable]));
   kb_line(&out, "Mlocked:", kb(s[nr_mlock]));
-  kb_line(&out, "SwapTotal:", 0);
-  kb_line(&out, "SwapFree:", 0);
+  kb_line(&out, "SwapTotal:", total_swap_pages(m) * 4);
+  kb_line(&out, "SwapFree:", nr_swap_pages(m) * 4);
   kb_line(&out, "AnonPages:", kb(s[nr_anon_pages]));
   kb_line(&out, "Mapped:", kb(s[nr_mapped]));
+  return out;
+}
+
+std::string proc_swaps(const Machine& m) {
+  std::string out = "Filename\t\t\t\tType\t\tSize\t\tUsed\t\tPriority\n";
+  for (const auto& si : m.swap_info) {
+    if (!si) continue;
+    // swap_show: the path, spaces to column 40 (at least one), then sizes in kB.
+    const uint64_t bytes = si->pages * 4, inuse = si->inuse_pages * 4;
+    const size_t pad = si->path.size() < 40 ? 40 - si->path.size() : 1;
+    absl::StrAppend(&out, si->path, std::string(pad, ' '), "file\t", bytes, "\t",
+                    bytes < 10000000 ? "\t" : "", inuse, "\t", inuse < 10000000 ? "\t" : "",
+                    si->prio, "\n");
+  }
   return out;
 }
 
@@ -236,6 +250,9 @@ PageInfo page_info(const Task& t, uint64_t addr) {
   const Pte& pte = *p;
   if (pte.kind == Pte::kSwap) {
     pi.swapped = true;
+    const SwpEntry e = swp_unpack(pte.folio);
+    pi.swap_type = e.type;
+    pi.swap_offset = e.offset;
     return pi;
   }
   pi.present = true;

@@ -87,7 +87,7 @@ void folio_add_new_anon_rmap(Machine& m, uint32_t idx, Vma* vma, uint64_t addr) 
 
 // mm/rmap.c folio_add_anon_rmap_pte: one more mapping of an existing anonymous folio.
 void folio_add_anon_rmap_pte(Machine& m, uint32_t idx, Vma* vma) {
-  m.folio(idx).mapcount++;
+  if (m.folio(idx).mapcount++ == 0) m.vmstat[nr_anon_pages]++;
   mlock_vma_folio(m, idx, vma);
 }
 

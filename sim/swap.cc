@@ -105,7 +105,8 @@ void sim_batch_put(Machine& m, uint32_t idx) {
 
 void folio_put(Machine& m, uint32_t idx) {
   const Folio& f = m.folio(idx);
-  if ((f.flags & PG_anon_mapping) && f.mapcount == 0 && f.batch_refs == 0)
+  if ((f.flags & PG_anon_mapping) && f.mapcount == 0 && f.batch_refs == 0 &&
+      !(f.flags & PG_swapcache))
     folio_put_last(m, idx);
 }
 
@@ -259,6 +260,7 @@ void lru_add_drain_all(Machine& m) {
 // The last reference went (mm/swap.c __folio_put → free_unref_folios, with
 // mm/page_alloc.c free_pages_prepare clearing a stale PG_mlocked).
 void folio_put_last(Machine& m, uint32_t idx) {
+  if (m.folio(idx).flags & PG_swapcache) delete_from_swap_cache(m, idx);
   Folio& f = m.folio(idx);
   if (f.flags & PG_lru) lruvec_del_folio(m, idx);
   if (f.flags & PG_mlocked) {

@@ -95,10 +95,26 @@ bool try_to_unmap(Machine& m, uint32_t idx) {
     }
     Folio& f = m.folio(idx);
     MmStruct* mm = vma->vm_mm;
-    if (f.flags & PG_anon_mapping) return false;  // needs a swap entry (issue 4)
-    mm->rss_stat[static_cast<File*>(f.mapping)->shmem ? MM_SHMEMPAGES : MM_FILEPAGES]--;
-    if (pte.dirty) f.flags |= PG_dirty;
     const uint64_t vpn = (vma->vm_start >> PAGE_SHIFT) + (f.index - vma->vm_pgoff);
+    if (pte.dirty) f.flags |= PG_dirty;
+    if (f.flags & PG_anon_mapping) {
+      // try_to_unmap_one for a swap-cache folio: the PTE becomes the swap entry.
+      auto it = m.folio_swap.find(idx);
+      if (it == m.folio_swap.end()) return false;
+      const SwpEntry e = swp_unpack(it->second);
+      if (swap_duplicate(m, e) < 0) return false;
+      mm->rss_stat[MM_ANONPAGES]--;
+      mm->rss_stat[MM_SWAPENTS]++;
+      const bool anon_exclusive = f.mapcount == 1;
+      folio_remove_rmap_pte(m, idx, vma);
+      Pte swp;
+      swp.kind = Pte::kSwap;
+      swp.folio = it->second;
+      swp.write = anon_exclusive;
+      mm->page_table.set(vpn, swp);
+      return true;
+    }
+    mm->rss_stat[static_cast<File*>(f.mapping)->shmem ? MM_SHMEMPAGES : MM_FILEPAGES]--;
     folio_remove_rmap_pte(m, idx, vma);
     mm->page_table.clear(vpn);
     return true;
@@ -195,30 +211,46 @@ std::vector<uint32_t> shrink_folio_list(Machine& m, const std::vector<uint32_t>&
       ret.push_back(idx);
       continue;
     }
-    if (f.flags & PG_anon_mapping) {
-      // add_to_swap fails: no swap device (issue 4).
-      activate_locked();
-      continue;
+    if ((f.flags & PG_anon_mapping) && !(f.flags & PG_swapcache)) {
+      // add_to_swap: a slot (SWAP_HAS_CACHE) and the swap cache; none left → activate.
+      SwpEntry e;
+      if (!folio_alloc_swap(m, &e)) {
+        activate_locked();
+        continue;
+      }
+      add_to_swap_cache(m, idx, e);
+      f.flags |= PG_dirty;
+      TRACE_NOTE(m.trace, "folio %u added to the swap cache at slot %u:%lu", idx, e.type, e.offset);
     }
     if (f.mapcount > 0 && !try_to_unmap(m, idx)) {
       activate_locked();
       continue;
     }
+    const bool anon = f.flags & PG_anon_mapping;
     if (f.flags & PG_dirty) {
-      // pageout(): written back; rotated to the inactive tail when writeback ends.
+      // pageout(): swap-cache folios are written to their slot and freed in this pass
+      // (synchronous swap writeback); dirty file folios are written back and rotated to
+      // the inactive tail for a later pass.
       f.flags &= ~PG_dirty;
-      f.flags |= PG_lru;
-      lruvec_add_folio_tail(m, idx);
-      continue;
+      if (!anon) {
+        f.flags |= PG_lru;
+        lruvec_add_folio_tail(m, idx);
+        continue;
+      }
     }
     if (f.batch_refs) {  // a batch still holds it: cannot free now
       ret.push_back(idx);
       continue;
     }
-    sim_remove_mapping(m, idx);
+    if (anon) {
+      delete_from_swap_cache(m, idx);
+      folio_put_last(m, idx);
+    } else {
+      sim_remove_mapping(m, idx);
+    }
     sc.nr_reclaimed++;
     m.vmstat[sc.kswapd ? pgsteal_kswapd : pgsteal_direct]++;
-    m.vmstat[pgsteal_file]++;
+    m.vmstat[anon ? pgsteal_anon : pgsteal_file]++;
   }
   return ret;
 }
@@ -277,31 +309,76 @@ bool inactive_is_low(const Machine& m, LruList inactive_lru) {
   return inactive * ratio < active;
 }
 
-// mm/vmscan.c shrink_lruvec with get_scan_count: without swap only the file lists are
-// scanned; each list's target is its size >> priority.
+// mm/vmscan.c get_scan_count: how many folios of each evictable list to scan at this
+// priority. Without swap only file; otherwise SCAN_FRACT by swappiness (refault and rotation
+// costs are not modelled: both are zero), with the kernel's cache-trim and tiny-file cases.
+void get_scan_count(const Machine& m, const ScanControl& sc, uint64_t nr[NR_LRU_LISTS]) {
+  const bool can_swap = nr_swap_pages(m) > 0 && m.swappiness > 0;
+  const uint64_t inactive_file = static_cast<uint64_t>(m.lru_lists[LRU_INACTIVE_FILE].nr);
+  const uint64_t file = inactive_file + static_cast<uint64_t>(m.lru_lists[LRU_ACTIVE_FILE].nr);
+  const uint64_t inactive_anon = static_cast<uint64_t>(m.lru_lists[LRU_INACTIVE_ANON].nr);
+  enum { SCAN_EQUAL, SCAN_FRACT, SCAN_ANON, SCAN_FILE } balance;
+  const bool cache_trim_mode = (inactive_file >> sc.priority) && !inactive_is_low(m, LRU_INACTIVE_FILE);
+  const bool file_is_tiny = file + static_cast<uint64_t>(m.vmstat[nr_free_pages]) <= m.wmark_high &&
+                            !inactive_is_low(m, LRU_INACTIVE_ANON) && (inactive_anon >> sc.priority);
+  if (!can_swap) {
+    balance = SCAN_FILE;
+  } else if (!sc.priority) {
+    balance = SCAN_EQUAL;
+  } else if (file_is_tiny) {
+    balance = SCAN_ANON;
+  } else if (cache_trim_mode) {
+    balance = SCAN_FILE;
+  } else {
+    balance = SCAN_FRACT;
+  }
+  const uint64_t ap = static_cast<uint64_t>(m.swappiness), fp = 200 - static_cast<uint64_t>(m.swappiness);
+  for (int l = 0; l < LRU_UNEVICTABLE; ++l) {
+    const bool is_file = l >= LRU_INACTIVE_FILE;
+    uint64_t scan = static_cast<uint64_t>(m.lru_lists[l].nr) >> sc.priority;
+    switch (balance) {
+      case SCAN_EQUAL:
+        break;
+      case SCAN_FRACT:
+        scan = scan * (is_file ? fp : ap) / (ap + fp);
+        break;
+      case SCAN_FILE:
+        if (!is_file) scan = 0;
+        break;
+      case SCAN_ANON:
+        if (is_file) scan = 0;
+        break;
+    }
+    nr[l] = scan;
+  }
+}
+
+// mm/vmscan.c shrink_lruvec.
 void shrink_lruvec(Machine& m, ScanControl& sc) {
   TRACE_FN(m.trace, "shrink_lruvec");
+  const bool may_deactivate_anon = inactive_is_low(m, LRU_INACTIVE_ANON);
   const bool may_deactivate_file = inactive_is_low(m, LRU_INACTIVE_FILE);
   uint64_t nr[NR_LRU_LISTS] = {};
-  for (LruList l : {LRU_INACTIVE_FILE, LRU_ACTIVE_FILE}) {
-    nr[l] = static_cast<uint64_t>(m.lru_lists[l].nr) >> sc.priority;
-  }
-  while (nr[LRU_INACTIVE_FILE] || nr[LRU_ACTIVE_FILE]) {
-    for (LruList l : {LRU_INACTIVE_FILE, LRU_ACTIVE_FILE}) {
+  get_scan_count(m, sc, nr);
+  auto remaining = [&]() { return nr[0] || nr[1] || nr[2] || nr[3]; };
+  while (remaining()) {
+    for (int li = 0; li < LRU_UNEVICTABLE; ++li) {
+      const LruList l = static_cast<LruList>(li);
       if (!nr[l]) continue;
       const uint64_t n = std::min(nr[l], SWAP_CLUSTER_MAX);
       nr[l] -= n;
-      if (l == LRU_ACTIVE_FILE) {
-        if (may_deactivate_file) shrink_active_list(m, n, l);
+      if (l == LRU_ACTIVE_ANON || l == LRU_ACTIVE_FILE) {
+        if (l == LRU_ACTIVE_ANON ? may_deactivate_anon : may_deactivate_file)
+          shrink_active_list(m, n, l);
       } else {
         shrink_inactive_list(m, n, l, sc);
       }
     }
     if (sc.nr_reclaimed >= sc.nr_to_reclaim && !sc.kswapd) break;
   }
-  if (inactive_is_low(m, LRU_INACTIVE_FILE) && may_deactivate_file) {
-    shrink_active_list(m, SWAP_CLUSTER_MAX, LRU_ACTIVE_FILE);
-  }
+  // Age the active anon list when there is swap to use (can_age_anon_pages).
+  if (nr_swap_pages(m) > 0 && inactive_is_low(m, LRU_INACTIVE_ANON))
+    shrink_active_list(m, SWAP_CLUSTER_MAX, LRU_ACTIVE_ANON);
 }
 
 }  // namespace

@@ -144,6 +144,8 @@ struct Pte {
   enum Kind : uint8_t { kNone = 0, kPresent = 1, kSwap = 2 };
   uint32_t folio = 0;  // index into the folio table (present), or swap slot (swap)
   Kind kind = kNone;
+  // Present: writable. Swap: the entry is exclusive (pte_swp_exclusive): the page was
+  // mapped only here when it went out, and no fork has copied the entry since.
   bool write = false;
   bool young = false;
   bool dirty = false;

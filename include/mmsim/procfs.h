@@ -18,6 +18,8 @@ std::string proc_pid_smaps(const Task& t);
 // The Vm*/Rss* lines of /proc/PID/status (task_mem), without VmPTE (not modelled).
 std::string proc_pid_status(const Task& t);
 std::string proc_meminfo(const Machine& m);
+// /proc/swaps (swap_show).
+std::string proc_swaps(const Machine& m);
 std::string proc_vmstat(const Machine& m);
 
 // The two-letter VmFlags mnemonics of `flags`, space-separated with a trailing space, as
@@ -52,6 +54,8 @@ struct PageInfo {
   uint64_t kpageflags = 0;   // valid when present
   int64_t kpagecount = 0;    // map count, valid when present
   bool writable = false;     // the PTE's write bit (not visible in pagemap; for explanations)
+  uint32_t swap_type = 0;    // valid when swapped (pagemap bits 0-4)
+  uint64_t swap_offset = 0;  // valid when swapped (pagemap bits 5-54)
 };
 PageInfo page_info(const Task& t, uint64_t addr);
 // stable_page_flags for one folio.

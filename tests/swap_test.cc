@@ -1,0 +1,204 @@
+// Tests of sim/swapfile.cc and the swap paths of sim/vmscan.cc, sim/memory.cc and sim/fork.cc
+// (mm/swapfile.c swap_map counts and continuation, add_to_swap / try_to_unmap,
+// do_swap_page, copy_nonpresent_pte → swap_duplicate, free_swap_and_cache, swapoff).
+#include <gtest/gtest.h>
+
+#include "mmsim/procfs.h"
+#include "mmsim/syscalls.h"
+#include "sim/internal.h"
+
+namespace mmsim {
+namespace {
+
+class SwapTest : public ::testing::Test {
+ protected:
+  SwapTest() : m_(Config()), a_(m_.spawn("A", Image::kEmpty)) {
+    m_.create_file("/swapfile", 64 * PAGE_SIZE);  // 63 usable slots
+    EXPECT_EQ(sys_swapon(a_, "/swapfile", 0), 0);
+  }
+  static MachineConfig Config() {
+    MachineConfig c;
+    c.check_invariants = true;
+    return c;
+  }
+  void TearDown() override { EXPECT_TRUE(m_.invariant_status().ok()) << m_.invariant_status(); }
+  long MapWritten(uint64_t pages) {
+    long p = sys_mmap(a_, 0, pages * PAGE_SIZE, PROT_READ | PROT_WRITE,
+                      MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
+    EXPECT_GT(p, 0);
+    EXPECT_EQ(user_access(a_, p, pages * PAGE_SIZE, true), 0);
+    lru_add_drain(m_);
+    return p;
+  }
+  uint64_t SlotCount(const Task& t, uint64_t addr) {
+    PageInfo pi = page_info(t, addr);
+    EXPECT_TRUE(pi.swapped);
+    return swp_swapcount(m_, {pi.swap_type, pi.swap_offset});
+  }
+  Machine m_;
+  Task& a_;
+};
+
+TEST_F(SwapTest, SwaponAssignsAutomaticPrioritiesDownFromMinusTwo) {
+  EXPECT_EQ(m_.swap_info[0]->prio, -2);
+  m_.create_file("/swap2", 16 * PAGE_SIZE);
+  ASSERT_EQ(sys_swapon(a_, "/swap2", 0), 0);
+  EXPECT_EQ(m_.swap_info[1]->prio, -3);
+  EXPECT_EQ(sys_swapon(a_, "/swap2", 0), -EBUSY);
+  EXPECT_EQ(sys_swapon(a_, "/nonexistent", 0), -ENOENT);
+}
+
+TEST_F(SwapTest, TheTwentyNinthSwaponFails) {
+  for (int i = 1; i < MAX_SWAPFILES; ++i) {
+    const std::string path = "/s" + std::to_string(i);
+    m_.create_file(path, 4 * PAGE_SIZE);
+    ASSERT_EQ(sys_swapon(a_, path, 0), 0) << i;
+  }
+  m_.create_file("/one-too-many", 4 * PAGE_SIZE);
+  EXPECT_EQ(sys_swapon(a_, "/one-too-many", 0), -EPERM);
+}
+
+// MADV_PAGEOUT of 4 written pages: each PTE becomes a swap entry of device 0, slots 1..4,
+// count 1; VmSwap 16 kB; SwapFree 4 pages lower.
+TEST_F(SwapTest, PageoutSwapsAnonymousPagesOut) {
+  long p = MapWritten(4);
+  const uint64_t free_before = nr_swap_pages(m_);
+  ASSERT_EQ(sys_madvise(a_, p, 4 * PAGE_SIZE, MADV_PAGEOUT), 0);
+  for (int i = 0; i < 4; ++i) {
+    PageInfo pi = page_info(a_, p + i * PAGE_SIZE);
+    ASSERT_TRUE(pi.swapped) << i;
+    EXPECT_EQ(pi.swap_type, 0u);
+    EXPECT_EQ(SlotCount(a_, p + i * PAGE_SIZE), 1u);
+  }
+  EXPECT_EQ(a_.mm->rss_stat[MM_SWAPENTS], 4);
+  EXPECT_EQ(a_.mm->rss_stat[MM_ANONPAGES], 0);
+  EXPECT_EQ(nr_swap_pages(m_), free_before - 4);
+  EXPECT_NE(proc_pid_status(a_).find("VmSwap:\t      16 kB"), std::string::npos);
+  EXPECT_EQ(m_.vmstat[pgsteal_anon], 4);
+}
+
+// A locked page is never swapped: MADV_PAGEOUT refuses the VMA.
+TEST_F(SwapTest, LockedPagesAreNotPagedOut) {
+  long p = MapWritten(2);
+  ASSERT_EQ(sys_mlock(a_, p, 2 * PAGE_SIZE), 0);
+  EXPECT_EQ(sys_madvise(a_, p, 2 * PAGE_SIZE, MADV_PAGEOUT), -EINVAL);
+  EXPECT_TRUE(page_info(a_, p).present);
+}
+
+// fork duplicates swap entries: one slot, count 2, SwapFree unchanged; the slot is free only
+// when both PTEs are gone.
+TEST_F(SwapTest, ForkSharesTheSlotAndExitReleasesIt) {
+  long p = MapWritten(1);
+  ASSERT_EQ(sys_madvise(a_, p, PAGE_SIZE, MADV_PAGEOUT), 0);
+  const uint64_t free_before = nr_swap_pages(m_);
+  Task* b = m_.find_task(static_cast<int>(sys_fork(a_)));
+  EXPECT_EQ(nr_swap_pages(m_), free_before);
+  EXPECT_EQ(SlotCount(a_, p), 2u);
+  EXPECT_EQ(page_info(*b, p).swap_offset, page_info(a_, p).swap_offset);
+  ASSERT_EQ(sys_exit(*b), 0);
+  EXPECT_EQ(SlotCount(a_, p), 1u);
+  ASSERT_EQ(sys_munmap(a_, p, PAGE_SIZE), 0);
+  EXPECT_EQ(nr_swap_pages(m_), free_before + 1);
+}
+
+// One swapped page shared by 200 children: the count passes SWAP_MAP_MAX into continuation
+// pages and comes back to a free slot as they exit.
+TEST_F(SwapTest, CountContinuationPastSwapMapMax) {
+  long p = MapWritten(1);
+  ASSERT_EQ(sys_madvise(a_, p, PAGE_SIZE, MADV_PAGEOUT), 0);
+  const PageInfo pi = page_info(a_, p);
+  std::vector<Task*> kids;
+  for (int i = 0; i < 200; ++i) kids.push_back(m_.find_task(static_cast<int>(sys_fork(a_))));
+  EXPECT_EQ(SlotCount(a_, p), 201u);
+  const SwapInfo& si = *m_.swap_info[0];
+  EXPECT_TRUE(si.swap_map[pi.swap_offset] & COUNT_CONTINUED);
+  EXPECT_EQ(si.cont_pages, 1u);
+  for (Task* k : kids) ASSERT_EQ(sys_exit(*k), 0);
+  EXPECT_EQ(SlotCount(a_, p), 1u);
+  EXPECT_EQ(si.swap_map[pi.swap_offset], 1);
+  ASSERT_EQ(sys_munmap(a_, p, PAGE_SIZE), 0);
+  EXPECT_EQ(si.swap_map[pi.swap_offset], 0);
+  EXPECT_EQ(si.inuse_pages, 0u);
+}
+
+// A read fault brings the page back through the swap cache, which keeps the slot
+// (SWAP_HAS_CACHE, no user) while swap is far from full; the exclusive page is mapped
+// writable, so a later write does not fault. A write fault frees the slot at once.
+TEST_F(SwapTest, SwapInReadKeepsTheSwapCacheWriteFreesIt) {
+  long p = MapWritten(2);
+  ASSERT_EQ(sys_madvise(a_, p, 2 * PAGE_SIZE, MADV_PAGEOUT), 0);
+  const PageInfo out0 = page_info(a_, p), out1 = page_info(a_, p + PAGE_SIZE);
+  const int64_t maj = m_.vmstat[pgmajfault];
+  ASSERT_EQ(user_access(a_, p, 1, false), 0);
+  EXPECT_EQ(m_.vmstat[pgmajfault], maj + 1);
+  const SwapInfo& si = *m_.swap_info[0];
+  EXPECT_EQ(si.swap_map[out0.swap_offset], SWAP_HAS_CACHE);
+  EXPECT_TRUE(page_info(a_, p).kpageflags & (1ull << KPF_SWAPCACHE));
+  EXPECT_TRUE(page_info(a_, p).writable);
+  ASSERT_EQ(user_access(a_, p + PAGE_SIZE, 1, true), 0);
+  EXPECT_EQ(si.swap_map[out1.swap_offset], 0);
+  EXPECT_FALSE(page_info(a_, p + PAGE_SIZE).kpageflags & (1ull << KPF_SWAPCACHE));
+  // munmap drops the stale swap-cache copy with the last mapping.
+  ASSERT_EQ(sys_munmap(a_, p, 2 * PAGE_SIZE), 0);
+  EXPECT_EQ(si.inuse_pages, 0u);
+}
+
+// The host sequence of docs/host-facts.md (swap file, 4 pages paged out): slots 1-4 in
+// order; a read swap-in of an exclusive page keeps its slot (Used unchanged) and a write
+// after it does not fault; after a fork (which clears the exclusive bit) a read then a write
+// frees the slot, and so does a write fault straight from swap.
+TEST_F(SwapTest, HostSequenceExclusiveBitAndFork) {
+  long p = MapWritten(4);
+  ASSERT_EQ(sys_madvise(a_, p, 4 * PAGE_SIZE, MADV_PAGEOUT), 0);
+  for (uint64_t i = 0; i < 4; ++i) EXPECT_EQ(page_info(a_, p + i * PAGE_SIZE).swap_offset, i + 1);
+  const SwapInfo& si = *m_.swap_info[0];
+  EXPECT_EQ(si.inuse_pages, 4u);
+  ASSERT_EQ(user_access(a_, p, 1, false), 0);
+  EXPECT_EQ(si.inuse_pages, 4u);
+  ASSERT_EQ(user_access(a_, p, 1, true), 0);
+  EXPECT_EQ(si.inuse_pages, 4u);
+  Task* b = m_.find_task(static_cast<int>(sys_fork(a_)));
+  ASSERT_EQ(sys_exit(*b), 0);
+  ASSERT_EQ(user_access(a_, p + PAGE_SIZE, 1, false), 0);
+  EXPECT_EQ(si.inuse_pages, 4u);
+  ASSERT_EQ(user_access(a_, p + PAGE_SIZE, 1, true), 0);
+  EXPECT_EQ(si.inuse_pages, 3u);
+  ASSERT_EQ(user_access(a_, p + 2 * PAGE_SIZE, 1, true), 0);
+  EXPECT_EQ(si.inuse_pages, 2u);
+  EXPECT_TRUE(page_info(a_, p + 3 * PAGE_SIZE).swapped);
+}
+
+// swapoff brings every page back (try_to_unuse) and frees the device.
+TEST_F(SwapTest, SwapoffBringsPagesBack) {
+  long p = MapWritten(3);
+  ASSERT_EQ(sys_madvise(a_, p, 3 * PAGE_SIZE, MADV_PAGEOUT), 0);
+  ASSERT_EQ(sys_swapoff(a_, "/swapfile"), 0);
+  for (int i = 0; i < 3; ++i) EXPECT_TRUE(page_info(a_, p + i * PAGE_SIZE).present);
+  EXPECT_EQ(a_.mm->rss_stat[MM_SWAPENTS], 0);
+  EXPECT_EQ(total_swap_pages(m_), 0u);
+  EXPECT_EQ(sys_swapoff(a_, "/swapfile"), -EINVAL);
+}
+
+// Under memory pressure with swap, reclaim swaps unlocked anonymous pages out and leaves
+// the locked ones resident.
+TEST(SwapReclaim, PressureSwapsUnlockedAnonNeverLocked) {
+  MachineConfig c;
+  c.ram_pages = 4096;
+  c.check_invariants = true;
+  Machine m(c);
+  Task& t = m.spawn("A", Image::kEmpty);
+  m.create_file("/swapfile", 8192 * PAGE_SIZE);
+  ASSERT_EQ(sys_swapon(t, "/swapfile", 0), 0);
+  long locked = sys_mmap(t, 0, 256 * PAGE_SIZE, PROT_READ | PROT_WRITE,
+                         MAP_PRIVATE | MAP_ANONYMOUS | MAP_LOCKED, -1, 0);
+  ASSERT_GT(locked, 0);
+  long big = sys_mmap(t, 0, 6000 * PAGE_SIZE, PROT_READ | PROT_WRITE,
+                      MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
+  ASSERT_EQ(user_access(t, big, 6000 * PAGE_SIZE, true), 0);
+  EXPECT_GT(t.mm->rss_stat[MM_SWAPENTS], 0);
+  for (int i = 0; i < 256; ++i) ASSERT_TRUE(page_info(t, locked + i * PAGE_SIZE).present) << i;
+  EXPECT_TRUE(m.invariant_status().ok()) << m.invariant_status();
+}
+
+}  // namespace
+}  // namespace mmsim
