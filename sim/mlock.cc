@@ -232,11 +232,12 @@ static int apply_vma_lock_flags(Machine& m, MmStruct* mm, uint64_t start, uint64
     TRACE_NOTE(m.trace, "no VMA contains %#x: ENOMEM", start);
     return -ENOMEM;
   }
-  Vma* prev = vma_prev(mm, vma);
-  if (start > vma->vm_start) prev = vma;
+  // vma_prev only when the range starts at the VMA's start (else prev is vma itself).
+  Vma* prev = start > vma->vm_start ? vma : vma_prev(mm, vma);
   uint64_t nstart = start;
   uint64_t tmp = vma->vm_start;
-  for (Vma* cur = vma; cur && cur->vm_start < end; cur = find_vma(mm, tmp)) {
+  // (No look-up of the next VMA once the range is covered: it could not be in range.)
+  for (Vma* cur = vma; cur && cur->vm_start < end; cur = tmp < end ? find_vma(mm, tmp) : nullptr) {
     if (cur->vm_start != tmp) {
       TRACE_NOTE(m.trace, "hole at [%#x, %#x): ENOMEM (earlier VMAs stay changed)", tmp,
                  cur->vm_start);

@@ -17,9 +17,10 @@ void sim_vma_set_range(MmStruct* mm, Vma* vma, uint64_t start, uint64_t end, pgo
   if (start != vma->vm_start) {
     auto it = mm->mm_mt.find(vma->vm_start);
     std::unique_ptr<Vma> owned = std::move(it->second);
-    mm->mm_mt.erase(it);
+    it = mm->mm_mt.erase(it);
     vma->vm_start = start;
-    mm->mm_mt.emplace(start, std::move(owned));
+    // The VMA keeps its place in address order: the successor is the right hint.
+    mm->mm_mt.emplace_hint(it, start, std::move(owned));
   }
   vma->vm_end = end;
   vma->vm_pgoff = pgoff;
@@ -344,11 +345,18 @@ int __split_vma(Machine& m, MmStruct* mm, Vma* vma, uint64_t addr, bool new_belo
   if (vma->anon_vma) anon_vma_clone(m, n, vma);
   if (n->vm_file) n->vm_file->i_mmap.insert(n);
   if (new_below) {
-    sim_vma_set_range(mm, vma, addr, vma->vm_end, vma->vm_pgoff + PHYS_PFN(addr - n->vm_start));
+    // The lower part takes over vma's slot (same vm_start); vma moves up to addr, right
+    // after it: one tree walk instead of three.
+    auto it = mm->mm_mt.find(vma->vm_start);
+    std::unique_ptr<Vma> owned = std::move(it->second);
+    it->second = std::move(nv);
+    vma->vm_pgoff += PHYS_PFN(addr - n->vm_start);
+    vma->vm_start = addr;
+    mm->mm_mt.emplace_hint(std::next(it), addr, std::move(owned));
   } else {
     vma->vm_end = addr;
+    mm->mm_mt.emplace(n->vm_start, std::move(nv));
   }
-  mm->mm_mt.emplace(n->vm_start, std::move(nv));
   mm->map_count++;
   TRACE_NOTE(m.trace, "split at %#x: %s and %s", addr,
              sim_range(new_below ? n->vm_start : vma->vm_start, addr),

@@ -1,0 +1,161 @@
+// The simulator against the kernel it models, on the same workload, in one process run:
+// one seeded stream of mlock2(MLOCK_ONFAULT) / munlock calls (50/50) of 1-3 pages at random
+// page offsets of a 100,000-page private anonymous read-write mapping, 200,000 calls, first on
+// this machine's kernel (real syscalls on a real mapping), then in the simulator (Machine,
+// Image::kEmpty task). ONFAULT keeps both sides free of page faults: the work is the VMA
+// merge/split path (mm/mlock.c apply_vma_lock_flags → mlock_fixup → vma_modify_flags).
+//
+// The final VMA layouts inside the mapping must agree (count and ranges; exit 1 otherwise).
+// Run as root (CAP_IPC_LOCK makes RLIMIT_MEMLOCK irrelevant on both sides). Last line:
+//   vs_kernel: kernel=<ops/s> sim=<ops/s> ratio=<sim/kernel>
+//   build/bench/vs_kernel [calls] [seed]
+#include <sys/mman.h>
+#include <sys/syscall.h>
+#include <unistd.h>
+
+#include <algorithm>
+#include <chrono>
+#include <cinttypes>
+#include <cstdio>
+#include <cstdlib>
+#include <random>
+#include <utility>
+#include <vector>
+
+#include "mmsim/syscalls.h"
+
+namespace {
+
+constexpr uint64_t kPages = 100000;
+constexpr uint64_t kPage = 4096;
+
+struct Call {
+  bool lock;  // mlock2(MLOCK_ONFAULT), else munlock
+  uint32_t page;
+  uint32_t pages;
+};
+
+std::vector<Call> MakeStream(uint64_t n, uint64_t seed) {
+  std::mt19937_64 rng(seed);
+  std::vector<Call> calls(n);
+  for (Call& c : calls) {
+    c.lock = rng() & 1;
+    c.pages = 1 + static_cast<uint32_t>(rng() % 3);
+    c.page = static_cast<uint32_t>(rng() % (kPages - c.pages + 1));
+  }
+  return calls;
+}
+
+using Ranges = std::vector<std::pair<uint64_t, uint64_t>>;  // [start, end) in pages from base
+
+// A VMA's part inside the mapping (a neighbour outside it may have merged with its edge).
+std::pair<uint64_t, uint64_t> Clip(uint64_t s, uint64_t e, uint64_t base, uint64_t len) {
+  s = std::max(s, base);
+  e = std::min(e, base + len);
+  return {(s - base) / kPage, (e - base) / kPage};
+}
+
+// The VMAs of /proc/self/maps intersecting [base, base + len), relative to base.
+Ranges KernelLayout(uint64_t base, uint64_t len) {
+  Ranges out;
+  FILE* f = std::fopen("/proc/self/maps", "r");
+  if (!f) return out;
+  char line[512];
+  while (std::fgets(line, sizeof line, f)) {
+    uint64_t s, e;
+    if (std::sscanf(line, "%" SCNx64 "-%" SCNx64, &s, &e) != 2) continue;
+    if (s < base + len && e > base) out.push_back(Clip(s, e, base, len));
+  }
+  std::fclose(f);
+  return out;
+}
+
+Ranges SimLayout(const mmsim::Task& t, uint64_t base, uint64_t len) {
+  Ranges out;
+  for (const auto& [s, v] : t.mm->mm_mt) {
+    if (v->vm_start < base + len && v->vm_end > base)
+      out.push_back(Clip(v->vm_start, v->vm_end, base, len));
+  }
+  return out;
+}
+
+double Seconds(std::chrono::steady_clock::duration d) {
+  return std::chrono::duration<double>(d).count();
+}
+
+}  // namespace
+
+int main(int argc, char** argv) {
+  const uint64_t n = argc > 1 ? std::strtoull(argv[1], nullptr, 0) : 200000;
+  const uint64_t seed = argc > 2 ? std::strtoull(argv[2], nullptr, 0) : 42;
+  const std::vector<Call> calls = MakeStream(n, seed);
+  const uint64_t len = kPages * kPage;
+
+  // ---- the kernel ----
+  void* p = mmap(nullptr, len, PROT_READ | PROT_WRITE, MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
+  if (p == MAP_FAILED) {
+    std::perror("mmap");
+    return 2;
+  }
+  const uint64_t kbase = reinterpret_cast<uint64_t>(p);
+  uint64_t kernel_errors = 0;
+  auto t0 = std::chrono::steady_clock::now();
+  for (const Call& c : calls) {
+    const uint64_t a = kbase + uint64_t{c.page} * kPage;
+    const long r = c.lock ? syscall(SYS_mlock2, a, uint64_t{c.pages} * kPage, MLOCK_ONFAULT)
+                          : syscall(SYS_munlock, a, uint64_t{c.pages} * kPage);
+    kernel_errors += r != 0;
+  }
+  const double kernel_s = Seconds(std::chrono::steady_clock::now() - t0);
+  const Ranges kernel_layout = KernelLayout(kbase, len);
+  munlock(p, len);
+  munmap(p, len);
+
+  // ---- the simulator ----
+  mmsim::Machine m;
+  mmsim::Task& t = m.spawn("vs_kernel", mmsim::Image::kEmpty);
+  const long sp = mmsim::sys_mmap(t, 0, len, PROT_READ | PROT_WRITE, MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
+  if (sp < 0) {
+    std::fprintf(stderr, "sim mmap: %ld\n", sp);
+    return 2;
+  }
+  const uint64_t sbase = static_cast<uint64_t>(sp);
+  uint64_t sim_errors = 0;
+  t0 = std::chrono::steady_clock::now();
+  for (const Call& c : calls) {
+    const uint64_t a = sbase + uint64_t{c.page} * kPage;
+    const long r = c.lock ? mmsim::sys_mlock2(t, a, uint64_t{c.pages} * kPage, MLOCK_ONFAULT)
+                          : mmsim::sys_munlock(t, a, uint64_t{c.pages} * kPage);
+    sim_errors += r != 0;
+  }
+  const double sim_s = Seconds(std::chrono::steady_clock::now() - t0);
+  const Ranges sim_layout = SimLayout(t, sbase, len);
+
+  const double kernel_ops = static_cast<double>(n) / kernel_s;
+  const double sim_ops = static_cast<double>(n) / sim_s;
+  std::printf("calls=%" PRIu64 " seed=%" PRIu64 " pages=%" PRIu64 "\n", n, seed, kPages);
+  std::printf("kernel: %zu VMAs in the mapping, %" PRIu64 " failed calls, %.3f s\n",
+              kernel_layout.size(), kernel_errors, kernel_s);
+  std::printf("sim:    %zu VMAs in the mapping, %" PRIu64 " failed calls, %.3f s\n",
+              sim_layout.size(), sim_errors, sim_s);
+  int rc = 0;
+  if (kernel_layout.size() != sim_layout.size()) {
+    std::printf("MISMATCH: VMA counts differ\n");
+    rc = 1;
+  } else if (kernel_layout != sim_layout) {
+    size_t i = 0;
+    while (kernel_layout[i] == sim_layout[i]) ++i;
+    std::printf("MISMATCH: VMA %zu is [%" PRIu64 ", %" PRIu64 ") on the kernel, [%" PRIu64
+                ", %" PRIu64 ") in the sim\n",
+                i, kernel_layout[i].first, kernel_layout[i].second, sim_layout[i].first,
+                sim_layout[i].second);
+    rc = 1;
+  }
+  if (kernel_errors != sim_errors) {
+    std::printf("MISMATCH: failed-call counts differ\n");
+    rc = 1;
+  }
+  std::printf("vs_kernel: kernel=%.0f sim=%.0f ratio=%.2f\n", kernel_ops, sim_ops,
+              sim_ops / kernel_ops);
+  return rc;
+}

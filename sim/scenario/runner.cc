@@ -1,0 +1,561 @@
+#include "sim/scenario/runner.h"
+
+#include <algorithm>
+
+#include "absl/container/btree_set.h"
+#include "absl/strings/str_cat.h"
+#include "absl/strings/str_format.h"
+#include "absl/strings/str_join.h"
+#include "absl/strings/str_split.h"
+#include "mmsim/procfs.h"
+#include "mmsim/syscalls.h"
+#include "sim/internal.h"
+#include "sim/scenario/names.h"
+#include "sim/scenario/status_macros.h"
+#include "sim/scenario/views.h"
+
+namespace mmsim::scenario {
+
+namespace {
+
+std::string Hex(uint64_t v) { return absl::StrFormat("%#x", v); }
+
+// An argument as the step line shows it: named constants as written, numbers evaluated.
+std::string ShowArg(const Arg& a, uint64_t value) {
+  if (a.kind != Arg::kExpr) return a.text;
+  if (a.expr.names_only) return a.text;
+  if (a.expr.uses_symbol && value >= 0x10000 && static_cast<int64_t>(value) > 0) return Hex(value);
+  return absl::StrCat(static_cast<int64_t>(value));
+}
+
+bool ReturnsAddress(const std::string& call) { return call == "mmap" || call == "brk"; }
+
+// The field's number: "8 kB" -> 8.
+absl::StatusOr<int64_t> FieldNumber(const std::string& view, const std::string& field) {
+  auto v = ViewField(view, field);
+  if (!v) return absl::NotFoundError(absl::StrCat("the view has no field ", field));
+  auto n = LeadingNumber(*v);
+  if (!n) return absl::InvalidArgumentError(absl::StrCat(field, " is not a number: ", *v));
+  return *n;
+}
+
+std::string MapsRowText(uint64_t start, uint64_t end, const std::string& perms,
+                        const std::string& mnemonics) {
+  return absl::StrFormat("%x-%x %s%s%s", start, end, perms, mnemonics.empty() ? "" : " ",
+                         mnemonics);
+}
+
+}  // namespace
+
+std::string FormatResult(const std::string& call, long result) {
+  if (result < 0) return absl::StrCat("-1 ", ErrnoName(static_cast<int>(-result)));
+  if (ReturnsAddress(call)) return Hex(static_cast<uint64_t>(result));
+  return absl::StrCat(result);
+}
+
+Runner::Runner(const Scenario& sc) : sc_(sc) {
+  MachineConfig c = sc.config;
+  c.check_invariants = true;
+  machine_ = std::make_unique<Machine>(c);
+  mark_vmstat_ = machine_->vmstat;
+  mark_meminfo_ = proc_meminfo(*machine_);
+}
+
+Task* Runner::FindTask(const std::string& name) const {
+  auto it = tasks_.find(name);
+  return it == tasks_.end() ? nullptr : it->second;
+}
+
+Task* Runner::FirstTask() const {
+  return task_order_.empty() ? nullptr : FindTask(task_order_.front());
+}
+
+const std::vector<std::pair<uint64_t, uint64_t>>& Runner::MappedRanges(
+    const std::string& task) const {
+  static const std::vector<std::pair<uint64_t, uint64_t>> kNone;
+  auto it = mapped_.find(task);
+  return it == mapped_.end() ? kNone : it->second;
+}
+
+absl::Status Runner::StepError(const Step& s, absl::string_view msg) const {
+  return absl::FailedPreconditionError(
+      absl::StrCat(s.loc.file, ":", s.loc.line, ":", s.loc.col, ": error: ", msg));
+}
+
+absl::StatusOr<uint64_t> Runner::Eval(const Expr& e) const {
+  switch (e.kind) {
+    case Expr::kNumber:
+      return e.value;
+    case Expr::kSymbol: {
+      auto it = symbols_.find(e.name);
+      if (it == symbols_.end()) {
+        return absl::FailedPreconditionError(absl::StrCat(
+            e.loc.file, ":", e.loc.line, ":", e.loc.col, ": error: symbol '", e.name,
+            "' has no value yet, expected a symbol bound by an earlier step"));
+      }
+      return it->second;
+    }
+    case Expr::kNegate: {
+      ASSIGN_OR_RETURN(uint64_t v, Eval(*e.lhs));
+      return uint64_t{0} - v;
+    }
+    case Expr::kBinary: {
+      ASSIGN_OR_RETURN(uint64_t a, Eval(*e.lhs));
+      ASSIGN_OR_RETURN(uint64_t b, Eval(*e.rhs));
+      switch (e.op) {
+        case '+': return a + b;
+        case '-': return a - b;
+        case '*': return a * b;
+        default: return a | b;
+      }
+    }
+  }
+  return uint64_t{0};
+}
+
+absl::StatusOr<StepResult> Runner::RunStep() {
+  const Step& s = sc_.steps[next_++];
+  StepResult r;
+  r.step = &s;
+  r.display = s.text;
+  Machine& m = *machine_;
+  switch (s.kind) {
+    case Step::kFile:
+      if (!m.create_file(s.path, s.size)) {
+        return StepError(s, absl::StrCat("file ", s.path, " already exists, expected a new path"));
+      }
+      break;
+    case Step::kTask: {
+      Task& t = m.spawn(s.task, s.image);
+      if (s.has_memlock) t.rlim->cur[RLIMIT_MEMLOCK] = t.rlim->max[RLIMIT_MEMLOCK] = s.memlock;
+      t.cap_effective &= ~s.caps_drop;
+      t.cap_permitted &= ~s.caps_drop;
+      tasks_[s.task] = &t;
+      task_order_.push_back(s.task);
+      m.after_syscall("execve");
+      break;
+    }
+    case Step::kCall:
+      RETURN_IF_ERROR(RunCall(s, &r));
+      break;
+    case Step::kAccess:
+      RETURN_IF_ERROR(RunAccess(s, &r));
+      break;
+    case Step::kSysctl:
+      if (s.sysctl == "vm.max_map_count") {
+        m.set_max_map_count(static_cast<int>(s.sysctl_value));
+      } else {
+        m.swappiness = static_cast<int>(s.sysctl_value);
+      }
+      break;
+    case Step::kMark:
+      mark_vmstat_ = m.vmstat;
+      mark_meminfo_ = proc_meminfo(m);
+      break;
+    case Step::kExpect:
+      RETURN_IF_ERROR(RunExpect(s, &r));
+      break;
+    case Step::kShow:
+      RETURN_IF_ERROR(RunShow(s, &r));
+      break;
+  }
+  if (!m.invariant_status().ok()) {
+    return StepError(s, absl::StrCat("model invariant broken by this step: ",
+                                     m.invariant_status().message()));
+  }
+  return r;
+}
+
+absl::Status Runner::RunCall(const Step& s, StepResult* r) {
+  Task* t = FindTask(s.task);
+  if (!t) return StepError(s, absl::StrCat("task ", s.task, " does not exist yet"));
+  std::vector<uint64_t> v(s.args.size(), 0);
+  std::vector<std::string> shown;
+  for (size_t i = 0; i < s.args.size(); ++i) {
+    if (s.args[i].kind == Arg::kExpr) {
+      ASSIGN_OR_RETURN(v[i], Eval(s.args[i].expr));
+    }
+    shown.push_back(ShowArg(s.args[i], v[i]));
+  }
+  auto range = [&](uint64_t start, uint64_t len) {
+    r->has_range = true;
+    r->range_start = start & PAGE_MASK;
+    const uint64_t end = start + len;
+    r->range_end = end < start || PAGE_ALIGN(end) < end ? PAGE_MASK : PAGE_ALIGN(end);
+  };
+  const std::string& c = s.call;
+  long res = 0;
+  std::string extra;
+  if (c == "mmap") {
+    res = sys_mmap(*t, v[0], v[1], v[2], v[3], static_cast<int>(v[4]), v[5]);
+    if (res >= 0) {
+      range(static_cast<uint64_t>(res), v[1]);
+      mapped_[s.task].push_back({r->range_start, r->range_end});
+    } else {
+      range(v[0], v[1]);
+    }
+  } else if (c == "munmap") {
+    range(v[0], v[1]);
+    res = sys_munmap(*t, v[0], v[1]);
+  } else if (c == "mprotect") {
+    range(v[0], v[1]);
+    res = sys_mprotect(*t, v[0], v[1], v[2]);
+  } else if (c == "madvise") {
+    if (IsKernelMadvise(v[2]) && !sim_madvise_is_modelled(static_cast<int>(v[2]))) {
+      return StepError(s, absl::StrCat("madvise advice ", v[2], " is not modelled yet"));
+    }
+    range(v[0], v[1]);
+    res = sys_madvise(*t, v[0], v[1], static_cast<int>(v[2]));
+  } else if (c == "msync") {
+    range(v[0], v[1]);
+    res = sys_msync(*t, v[0], v[1], static_cast<int>(v[2]));
+  } else if (c == "brk") {
+    const uint64_t old = t->mm->brk;
+    res = sys_brk(*t, v[0]);
+    const uint64_t now = t->mm->brk;
+    if (old != now) range(std::min(old, now), std::max(old, now) - std::min(old, now));
+  } else if (c == "mlock") {
+    range(v[0], v[1]);
+    res = sys_mlock(*t, v[0], v[1]);
+  } else if (c == "mlock2") {
+    range(v[0], v[1]);
+    res = sys_mlock2(*t, v[0], v[1], v[2]);
+  } else if (c == "munlock") {
+    range(v[0], v[1]);
+    res = sys_munlock(*t, v[0], v[1]);
+  } else if (c == "mlockall") {
+    res = sys_mlockall(*t, v[0]);
+  } else if (c == "munlockall") {
+    res = sys_munlockall(*t);
+  } else if (c == "setrlimit") {
+    const int resource = v[0] >= static_cast<uint64_t>(kNumRlimits) ? -1 : static_cast<int>(v[0]);
+    res = sys_setrlimit(*t, resource, v[1], v[2]);
+  } else if (c == "getrlimit") {
+    const int resource = v[0] >= static_cast<uint64_t>(kNumRlimits) ? -1 : static_cast<int>(v[0]);
+    uint64_t cur = 0, max = 0;
+    res = sys_getrlimit(*t, resource, &cur, &max);
+    if (res == 0) {
+      auto lim = [](uint64_t x) {
+        return x == RLIM_INFINITY_VALUE ? std::string("RLIM_INFINITY") : absl::StrCat(x);
+      };
+      extra = absl::StrCat(" {rlim_cur=", lim(cur), ", rlim_max=", lim(max), "}");
+      if (!s.symbol.empty()) symbols_[s.symbol] = cur;
+    }
+  } else if (c == "prctl") {
+    range(v[2], v[3]);
+    const Arg& name = s.args[4];
+    res = sys_prctl_set_vma_anon_name(*t, v[2], v[3],
+                                      name.kind == Arg::kNull ? nullptr : name.str.c_str());
+  } else if (c == "capset") {
+    uint64_t eff = t->cap_effective, perm = t->cap_permitted;
+    for (const Arg& a : s.args) {
+      const uint64_t bit = uint64_t{1} << a.cap;
+      if (a.cap_sign > 0) {
+        eff |= bit;
+      } else {
+        eff &= ~bit;
+        perm &= ~bit;
+      }
+    }
+    res = sys_capset(*t, eff, perm);
+  } else if (c == "open") {
+    res = sys_open(*t, s.args[0].str, static_cast<int>(v[1]));
+  } else if (c == "close") {
+    res = sys_close(*t, static_cast<int>(v[0]));
+  } else {
+    return StepError(s, absl::StrCat("syscall ", c, " has no runner"));
+  }
+  if (!s.symbol.empty() && c != "getrlimit") symbols_[s.symbol] = static_cast<uint64_t>(res);
+  r->is_call = true;
+  r->result = res;
+  if (res < 0) r->errno_name = ErrnoName(static_cast<int>(-res));
+  r->display = absl::StrCat(s.task, ": ", s.symbol.empty() ? "" : absl::StrCat(s.symbol, " = "),
+                            c, "(", absl::StrJoin(shown, ", "), ") = ", FormatResult(c, res),
+                            extra);
+  const ExpectedResult& x = s.expect_result;
+  bool ok = true;
+  switch (x.kind) {
+    case ExpectedResult::kNone:
+      break;
+    case ExpectedResult::kOk:
+      ok = res >= 0;
+      break;
+    case ExpectedResult::kError:
+      ok = res < 0 && (x.err == 0 || -res == x.err);
+      break;
+    case ExpectedResult::kValue: {
+      ASSIGN_OR_RETURN(uint64_t want, Eval(x.value));
+      ok = static_cast<uint64_t>(res) == want;
+      if (!ok) {
+        r->failures.push_back(absl::StrCat(
+            "expected ", c, " = ", x.text,
+            x.value.uses_symbol ? absl::StrCat(" (", FormatResult(c, static_cast<long>(want)), ")")
+                                : "",
+            ", found ", FormatResult(c, res)));
+        return absl::OkStatus();
+      }
+      break;
+    }
+  }
+  if (!ok) {
+    r->failures.push_back(
+        absl::StrCat("expected ", c, " = ", x.text, ", found ", FormatResult(c, res)));
+  }
+  return absl::OkStatus();
+}
+
+absl::Status Runner::RunAccess(const Step& s, StepResult* r) {
+  Task* t = FindTask(s.task);
+  if (!t) return StepError(s, absl::StrCat("task ", s.task, " does not exist yet"));
+  ASSIGN_OR_RETURN(uint64_t addr, Eval(s.addr));
+  ASSIGN_OR_RETURN(uint64_t len, Eval(s.len));
+  r->has_range = true;
+  r->range_start = addr & PAGE_MASK;
+  r->range_end = addr + len < addr || PAGE_ALIGN(addr + len) < addr + len ? PAGE_MASK : PAGE_ALIGN(addr + len);
+  const long res = user_access(*t, addr, len, s.write);
+  r->is_call = true;
+  r->result = res;
+  if (res < 0) r->errno_name = ErrnoName(static_cast<int>(-res));
+  const char* what = s.write ? "write" : "read";
+  r->display = absl::StrCat(s.task, ": ", what, " ", Hex(addr), " ", len, " = ",
+                            FormatResult(what, res));
+  const ExpectedResult& x = s.expect_result;
+  bool ok = true;
+  if (x.kind == ExpectedResult::kOk) ok = res >= 0;
+  if (x.kind == ExpectedResult::kError) ok = res < 0 && (x.err == 0 || -res == x.err);
+  if (x.kind == ExpectedResult::kValue) {
+    ASSIGN_OR_RETURN(uint64_t want, Eval(x.value));
+    ok = static_cast<uint64_t>(res) == want;
+  }
+  if (!ok) {
+    r->failures.push_back(
+        absl::StrCat("expected ", what, " = ", x.text, ", found ", FormatResult(what, res)));
+  }
+  return absl::OkStatus();
+}
+
+absl::Status Runner::CheckValue(const Step& s, const ExpectedValue& v, int64_t actual,
+                                int64_t marked, const std::string& what, const std::string& unit,
+                                StepResult* r) {
+  ASSIGN_OR_RETURN(uint64_t raw, Eval(v.value));
+  int64_t want = static_cast<int64_t>(raw);
+  if (v.bytes_to_kb) {
+    if (raw % 1024 != 0) {
+      return StepError(s, absl::StrCat(v.text, " is ", raw,
+                                       " bytes, not a whole number of kB, expected `N kB` or a "
+                                       "size such as 8K"));
+    }
+    want = static_cast<int64_t>(raw / 1024);
+  }
+  if (v.negative) want = -want;
+  const std::string u = unit.empty() ? "" : absl::StrCat(" ", unit);
+  if (v.delta) {
+    const int64_t got = actual - marked;
+    if (got != want) {
+      r->failures.push_back(absl::StrFormat("%s: expected %+d%s since mark, found %+d%s (%d -> %d)",
+                                            what, want, u, got, u, marked, actual));
+    }
+  } else if (actual != want) {
+    r->failures.push_back(absl::StrCat(what, ": expected ", want, u, ", found ", actual, u));
+  }
+  return absl::OkStatus();
+}
+
+absl::Status Runner::RunExpect(const Step& s, StepResult* r) {
+  const Expectation& x = s.expectation;
+  Machine& m = *machine_;
+  Task* t = nullptr;
+  if (x.kind != Expectation::kVmstat && x.kind != Expectation::kMeminfo) {
+    t = FindTask(x.task);
+    if (!t) return StepError(s, absl::StrCat("task ", x.task, " does not exist yet"));
+  }
+  switch (x.kind) {
+    case Expectation::kVmstat: {
+      int idx = 0;
+      while (idx < NR_VMSTAT_ITEMS && x.field != vmstat_name(static_cast<VmStatItem>(idx))) ++idx;
+      if (idx == NR_VMSTAT_ITEMS) return StepError(s, absl::StrCat("no vmstat ", x.field));
+      return CheckValue(s, x.expected, m.vmstat.v[idx], mark_vmstat_.v[idx],
+                        absl::StrCat("vmstat ", x.field), "", r);
+    }
+    case Expectation::kMeminfo: {
+      const std::string now = proc_meminfo(m);
+      auto a = FieldNumber(now, x.field);
+      auto b = FieldNumber(mark_meminfo_, x.field);
+      if (!a.ok()) return StepError(s, a.status().message());
+      return CheckValue(s, x.expected, *a, b.ok() ? *b : 0, absl::StrCat("meminfo ", x.field),
+                        x.expected.kb ? "kB" : "", r);
+    }
+    case Expectation::kStatus: {
+      auto a = FieldNumber(proc_pid_status(*t), x.field);
+      if (!a.ok()) return StepError(s, a.status().message());
+      return CheckValue(s, x.expected, *a, 0, absl::StrCat(x.task, " status ", x.field),
+                        x.expected.kb ? "kB" : "", r);
+    }
+    case Expectation::kMm: {
+      const MmStruct* mm = t->mm.get();
+      int64_t v = 0;
+      if (x.field == "map_count") v = mm->map_count;
+      if (x.field == "locked_vm") v = static_cast<int64_t>(mm->locked_vm);
+      if (x.field == "pinned_vm") v = static_cast<int64_t>(mm->pinned_vm);
+      if (x.field == "total_vm") v = static_cast<int64_t>(mm->total_vm);
+      if (x.field == "data_vm") v = static_cast<int64_t>(mm->data_vm);
+      if (x.field == "exec_vm") v = static_cast<int64_t>(mm->exec_vm);
+      if (x.field == "stack_vm") v = static_cast<int64_t>(mm->stack_vm);
+      return CheckValue(s, x.expected, v, 0, absl::StrCat(x.task, " ", x.field),
+                        x.field == "map_count" ? "" : "pages", r);
+    }
+    case Expectation::kSmaps: {
+      ASSIGN_OR_RETURN(uint64_t addr, Eval(x.addr));
+      auto entry = SmapsEntryAt(*t, addr);
+      const std::string what = absl::StrCat(x.task, " smaps ", Hex(addr), " ", x.field);
+      if (!entry) {
+        r->failures.push_back(absl::StrCat(what, ": expected a VMA containing ", Hex(addr),
+                                           ", found none"));
+        return absl::OkStatus();
+      }
+      if (x.field == "VmFlags") {
+        auto got = ViewField(*entry, "VmFlags");
+        std::vector<std::string> g = absl::StrSplit(got.value_or(""), ' ', absl::SkipEmpty());
+        absl::btree_set<std::string> gs(g.begin(), g.end());
+        absl::btree_set<std::string> ws(x.expected.words.begin(), x.expected.words.end());
+        if (gs != ws) {
+          r->failures.push_back(absl::StrCat(what, ": expected ", absl::StrJoin(ws, " "),
+                                             ", found ", absl::StrJoin(gs, " ")));
+        }
+        return absl::OkStatus();
+      }
+      auto a = FieldNumber(*entry, x.field);
+      if (!a.ok()) return StepError(s, a.status().message());
+      return CheckValue(s, x.expected, *a, 0, what, x.expected.kb ? "kB" : "", r);
+    }
+    case Expectation::kPage: {
+      ASSIGN_OR_RETURN(uint64_t addr, Eval(x.addr));
+      const PageInfo pi = page_info(*t, addr);
+      const std::string names = pi.present ? kpageflags_names(pi.kpageflags) : "";
+      std::vector<std::string> have = absl::StrSplit(names, ',', absl::SkipEmpty());
+      std::vector<std::string> bad;
+      for (const PageCond& c : x.conds) {
+        if (c.name == "mapcount") {
+          ASSIGN_OR_RETURN(uint64_t want, Eval(c.value));
+          const int64_t got = pi.present ? pi.kpagecount : 0;
+          if (got != static_cast<int64_t>(want)) {
+            bad.push_back(absl::StrCat("mapcount = ", static_cast<int64_t>(want), " (found ", got, ")"));
+          }
+          continue;
+        }
+        bool set;
+        if (c.name == "present") {
+          set = pi.present;
+        } else if (c.name == "swapped") {
+          set = pi.swapped;
+        } else {
+          set = std::find(have.begin(), have.end(), c.name) != have.end();
+        }
+        if (set == c.negate) bad.push_back(absl::StrCat(c.negate ? "!" : "", c.name));
+      }
+      if (!bad.empty()) {
+        const std::string state =
+            pi.present ? absl::StrCat("present, flags ", names.empty() ? "(none)" : names,
+                                      ", mapcount ", pi.kpagecount)
+                       : pi.swapped ? "swapped out" : "not present";
+        r->failures.push_back(absl::StrCat(x.task, " page ", Hex(addr), ": expected ",
+                                           absl::StrJoin(bad, " "), ", found ", state));
+      }
+      return absl::OkStatus();
+    }
+    case Expectation::kMaps: {
+      struct Row {
+        uint64_t start, end;
+        std::string perms;
+        std::vector<std::string> mn;
+      };
+      std::vector<Row> want;
+      for (const MapsRow& mr : x.rows) {
+        Row w;
+        ASSIGN_OR_RETURN(w.start, Eval(mr.start));
+        ASSIGN_OR_RETURN(w.end, Eval(mr.end));
+        w.perms = mr.perms;
+        w.mn = mr.mnemonics;
+        want.push_back(std::move(w));
+      }
+      const uint64_t lo = want.front().start, hi = want.back().end;
+      std::vector<const Vma*> got;
+      for (const auto& [start, v] : t->mm->mm_mt) {
+        if (v->vm_end > lo && v->vm_start < hi) got.push_back(v.get());
+      }
+      bool match = got.size() == want.size();
+      for (size_t i = 0; match && i < got.size(); ++i) {
+        const Vma* v = got[i];
+        const Row& w = want[i];
+        const std::string have = vm_flags_mnemonics(v->vm_flags);
+        std::vector<std::string> hv = absl::StrSplit(have, ' ', absl::SkipEmpty());
+        auto has = [&](const std::string& mn) {
+          return std::find(hv.begin(), hv.end(), mn) != hv.end();
+        };
+        auto listed = [&](const std::string& mn) {
+          return std::find(w.mn.begin(), w.mn.end(), mn) != w.mn.end();
+        };
+        if (v->vm_start != w.start || v->vm_end != w.end || vma_perms(v->vm_flags) != w.perms) {
+          match = false;
+        }
+        for (const std::string& mn : w.mn) {
+          if (!has(mn)) match = false;
+        }
+        for (const char* lock : {"lo", "lf"}) {
+          if (has(lock) != listed(lock)) match = false;
+        }
+      }
+      if (!match) {
+        std::string msg = absl::StrFormat("%s maps in [%x, %x): expected", x.task, lo, hi);
+        for (const Row& w : want) {
+          absl::StrAppend(&msg, "\n    ", MapsRowText(w.start, w.end, w.perms, absl::StrJoin(w.mn, " ")));
+        }
+        absl::StrAppend(&msg, "\n  found");
+        if (got.empty()) absl::StrAppend(&msg, " no VMA");
+        for (const Vma* v : got) {
+          std::string locks;
+          if (v->vm_flags & VM_LOCKED) locks = "lo";
+          if (v->vm_flags & VM_LOCKONFAULT) absl::StrAppend(&locks, locks.empty() ? "" : " ", "lf");
+          absl::StrAppend(&msg, "\n    ",
+                          MapsRowText(v->vm_start, v->vm_end, vma_perms(v->vm_flags), locks));
+        }
+        r->failures.push_back(msg);
+      }
+      return absl::OkStatus();
+    }
+  }
+  return absl::OkStatus();
+}
+
+absl::Status Runner::RunShow(const Step& s, StepResult* r) {
+  Machine& m = *machine_;
+  if (s.view == "meminfo") {
+    r->view = proc_meminfo(m);
+    return absl::OkStatus();
+  }
+  if (s.view == "vmstat") {
+    r->view = proc_vmstat(m);
+    return absl::OkStatus();
+  }
+  Task* t = FindTask(s.task);
+  if (!t) return StepError(s, absl::StrCat("task ", s.task, " does not exist yet"));
+  if (s.view == "maps") {
+    r->view = proc_pid_maps(*t);
+  } else if (s.view == "smaps") {
+    r->view = proc_pid_smaps(*t);
+  } else if (s.view == "status") {
+    r->view = proc_pid_status(*t);
+  } else {
+    uint64_t addr = 0, len = 0;
+    if (s.write) {
+      ASSIGN_OR_RETURN(addr, Eval(s.addr));
+      ASSIGN_OR_RETURN(len, Eval(s.len));
+    }
+    auto table = PagesTable(*t, addr, len, !s.write);
+    if (!table.ok()) return StepError(s, table.status().message());
+    r->view = *table;
+  }
+  return absl::OkStatus();
+}
+
+}  // namespace mmsim::scenario

@@ -1,0 +1,155 @@
+// A parsed scenario (.scn): machine configuration and the ordered steps that drive the model.
+// docs/scenarios.md describes the language; sim/scenario/parser.cc turns text into this, and
+// sim/scenario/runner.cc executes it against a Machine.
+#ifndef MMSIM_SCENARIO_SCENARIO_H_
+#define MMSIM_SCENARIO_SCENARIO_H_
+
+#include <cstdint>
+#include <memory>
+#include <string>
+#include <vector>
+
+#include "absl/status/statusor.h"
+#include "mmsim/machine.h"
+
+namespace mmsim::scenario {
+
+// Where a step or token came from. Columns are 1-based.
+struct SourceLoc {
+  std::string file;
+  int line = 0;
+  int col = 0;
+};
+
+// An integer expression: numbers, constants (resolved while parsing), symbols (bound at run
+// time by `x = call(...)`), + - * | and unary minus. Arithmetic wraps modulo 2^64.
+struct Expr {
+  enum Kind { kNumber, kSymbol, kBinary, kNegate };
+  Kind kind = kNumber;
+  uint64_t value = 0;  // kNumber
+  std::string name;    // kSymbol
+  char op = 0;         // kBinary: + - * |
+  std::shared_ptr<const Expr> lhs, rhs;
+  std::string text;  // the source text of the whole expression
+  SourceLoc loc;
+  // True when the expression refers to a symbol (its value is known only at run time).
+  bool uses_symbol = false;
+  // True when every leaf is a named constant (PROT_READ|PROT_WRITE): printed as written.
+  bool names_only = false;
+};
+
+// A syscall argument.
+struct Arg {
+  enum Kind { kExpr, kString, kNull, kCap };
+  Kind kind = kExpr;
+  Expr expr;        // kExpr
+  std::string str;  // kString
+  int cap = 0;      // kCap: capability number
+  int cap_sign = 0; // kCap: +1 raise, -1 drop
+  std::string text;
+};
+
+// The optional `= ...` after a call: what the kernel must return.
+struct ExpectedResult {
+  enum Kind { kNone, kOk, kError, kValue };
+  Kind kind = kNone;
+  int err = 0;  // kError: errno, 0 = any error
+  Expr value;   // kValue
+  std::string text;
+};
+
+// One row of `expect TASK maps:`.
+struct MapsRow {
+  Expr start, end;
+  std::string perms;
+  std::vector<std::string> mnemonics;
+  SourceLoc loc;
+};
+
+// One condition of `expect TASK page ADDR ...`.
+struct PageCond {
+  std::string name;    // kpageflags name, "present", "swapped", or "mapcount"
+  bool negate = false;
+  Expr value;          // mapcount
+};
+
+// A value to compare a field against: `= N`, `= N kB`, `= +N` (delta since `mark`).
+struct ExpectedValue {
+  bool delta = false;
+  bool kb = false;   // the comparison is in kB (the field is printed in kB)
+  Expr value;        // for kB fields written without `kB`: bytes, converted when compared
+  bool bytes_to_kb = false;
+  bool negative = false;  // `-N` delta or literal
+  std::vector<std::string> words;  // VmFlags: the mnemonics, compared as a set
+  std::string text;
+};
+
+struct Expectation {
+  enum Kind { kMaps, kStatus, kSmaps, kPage, kMm, kVmstat, kMeminfo };
+  Kind kind = kMaps;
+  std::string task;
+  std::string field;  // status/smaps/meminfo/vmstat field, or mm counter (map_count...)
+  Expr addr;          // smaps, page
+  std::vector<MapsRow> rows;
+  std::vector<PageCond> conds;
+  ExpectedValue expected;
+};
+
+struct MachineOptions {
+  MachineConfig config;
+};
+
+struct Step {
+  enum Kind { kFile, kTask, kCall, kAccess, kSysctl, kMark, kExpect, kShow };
+  Kind kind = kCall;
+  SourceLoc loc;
+  std::string text;  // the statement as written (without comment), for printing
+  std::string task;  // kCall, kAccess, kTask (the new task's name), kShow/kExpect when per-task
+
+  // kFile
+  std::string path;
+  uint64_t size = 0;
+  // kTask
+  Image image = Image::kProcess;
+  bool has_memlock = false;
+  uint64_t memlock = 0;
+  uint64_t caps_drop = 0;
+  // kCall
+  std::string symbol;  // bound to the result when not empty
+  std::string call;    // syscall name
+  std::vector<Arg> args;
+  ExpectedResult expect_result;
+  // kAccess
+  bool write = false;
+  Expr addr, len;
+  // kSysctl
+  std::string sysctl;
+  uint64_t sysctl_value = 0;
+  // kExpect
+  Expectation expectation;
+  // kShow: maps, smaps, status, pages, meminfo, vmstat
+  std::string view;
+};
+
+struct Scenario {
+  std::string file;
+  std::string title;
+  std::string teaches;
+  MachineConfig config;
+  std::vector<Step> steps;
+};
+
+// Parses a scenario file; `include` paths resolve relative to the including file.
+// Errors read "file:line:col: error: <found>, expected <what>".
+absl::StatusOr<Scenario> ParseScenarioFile(const std::string& path);
+// Parses text as if it were the contents of `file_name`. `include` reads from disk unless
+// `allow_include` is false (the fuzzer), in which case it is an error.
+absl::StatusOr<Scenario> ParseScenarioText(const std::string& text, const std::string& file_name,
+                                           bool allow_include = true);
+
+// Whether a file is meant to be a scenario (it has a `title:` line), as `mmsim check` decides.
+bool LooksLikeScenario(const std::string& text);
+
+}  // namespace mmsim::scenario
+
+#endif  // MMSIM_SCENARIO_SCENARIO_H_
