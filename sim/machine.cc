@@ -21,9 +21,13 @@ const char* vmstat_name(VmStatItem item) {
 }
 
 std::string Trace::call_path() const {
+  // Each function once per depth, in the order first entered (a walk over many VMAs enters
+  // mlock_fixup once per VMA; the path names it once).
   std::string out;
+  absl::flat_hash_set<std::string> seen;
   for (const TraceEvent& e : events_) {
     if (e.kind != TraceEvent::kCall) continue;
+    if (!seen.insert(absl::StrCat(e.depth, ":", e.text)).second) continue;
     if (!out.empty()) absl::StrAppend(&out, " → ");
     absl::StrAppend(&out, e.text);
   }
