@@ -53,7 +53,11 @@ Machine::Machine(MachineConfig config) : config_(config), max_map_count_(config.
   vmstat[nr_free_pages] = static_cast<int64_t>(config_.ram_pages);
 }
 
-Machine::~Machine() = default;
+Machine::~Machine() {
+  // anon_vmas are owned here; the VMAs that still point at them go with tasks_ (they do
+  // not dereference them on destruction).
+  for (AnonVma* av : anon_vmas_) delete av;
+}
 
 uint32_t Machine::alloc_folio() {
   // __alloc_pages_slowpath, reduced: direct reclaim at the min watermark, OOM at zero.
