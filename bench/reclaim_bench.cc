@@ -20,8 +20,8 @@ static void BM_FaultPath(benchmark::State& state) {
     c.ram_pages = pages * 2;
     auto m = std::make_unique<Machine>(c);
     Task& t = m->spawn("A", Image::kEmpty);
-    long p = sys_mmap(t, 0, pages * PAGE_SIZE, PROT_READ | PROT_WRITE,
-                      MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
+    long p = sys_mmap(t, 0, pages * PAGE_SIZE, PROT_READ | PROT_WRITE, MAP_PRIVATE | MAP_ANONYMOUS,
+                      -1, 0);
     state.ResumeTiming();
     benchmark::DoNotOptimize(user_access(t, static_cast<uint64_t>(p), pages * PAGE_SIZE, true));
     state.PauseTiming();
@@ -41,8 +41,8 @@ static void BM_PopulateMlock(benchmark::State& state) {
     c.ram_pages = pages * 2;
     auto m = std::make_unique<Machine>(c);
     Task& t = m->spawn("A", Image::kEmpty);
-    long p = sys_mmap(t, 0, pages * PAGE_SIZE, PROT_READ | PROT_WRITE,
-                      MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
+    long p = sys_mmap(t, 0, pages * PAGE_SIZE, PROT_READ | PROT_WRITE, MAP_PRIVATE | MAP_ANONYMOUS,
+                      -1, 0);
     state.ResumeTiming();
     benchmark::DoNotOptimize(sys_mlock(t, static_cast<uint64_t>(p), pages * PAGE_SIZE));
     state.PauseTiming();
@@ -67,7 +67,8 @@ static void BM_ReclaimScan(benchmark::State& state) {
   const uint64_t fill = pages - pages / 16;
   const long p = sys_mmap(t, 0, fill * PAGE_SIZE, PROT_READ, MAP_SHARED, fd, 0);
   user_access(t, static_cast<uint64_t>(p), fill * PAGE_SIZE, false);
-  for (uint64_t i = 0; i < fill; i += 8) sys_mlock(t, static_cast<uint64_t>(p) + i * PAGE_SIZE, PAGE_SIZE);
+  for (uint64_t i = 0; i < fill; i += 8)
+    sys_mlock(t, static_cast<uint64_t>(p) + i * PAGE_SIZE, PAGE_SIZE);
   lru_add_drain_all(m);
   int64_t scanned = 0;
   for (auto _ : state) {

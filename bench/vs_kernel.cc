@@ -114,7 +114,8 @@ int main(int argc, char** argv) {
   // ---- the simulator ----
   mmsim::Machine m;
   mmsim::Task& t = m.spawn("vs_kernel", mmsim::Image::kEmpty);
-  const long sp = mmsim::sys_mmap(t, 0, len, PROT_READ | PROT_WRITE, MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
+  const long sp =
+      mmsim::sys_mmap(t, 0, len, PROT_READ | PROT_WRITE, MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
   if (sp < 0) {
     std::fprintf(stderr, "sim mmap: %ld\n", sp);
     return 2;

@@ -141,7 +141,6 @@ class Machine {
   void build_process_image(Task& t, Image image);
 
  private:
-
   MachineConfig config_;
   int max_map_count_;
   int last_pid_ = 0;

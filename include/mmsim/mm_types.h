@@ -261,9 +261,9 @@ struct File {
   uint32_t dev_major = 0, dev_minor = 0;
   uint64_t ino = 0;
   bool shmem = false;
-  bool unevictable = false;  // mapping_unevictable (ramfs, SHM_LOCK)
+  bool unevictable = false;                           // mapping_unevictable (ramfs, SHM_LOCK)
   absl::flat_hash_map<pgoff_t, uint32_t> page_cache;  // index -> folio
-  absl::flat_hash_set<Vma*> i_mmap;                    // VMAs mapping the file
+  absl::flat_hash_set<Vma*> i_mmap;                   // VMAs mapping the file
 };
 
 }  // namespace mmsim

@@ -11,11 +11,11 @@
 namespace mmsim {
 
 // swap_map byte values (include/linux/swap.h).
-inline constexpr uint8_t SWAP_HAS_CACHE = 0x40;  // the slot's folio is in the swap cache
-inline constexpr uint8_t SWAP_MAP_MAX = 0x3e;    // largest count the first byte holds
-inline constexpr uint8_t SWAP_MAP_BAD = 0x3f;    // bad slot (the header, bad blocks)
-inline constexpr uint8_t SWAP_CONT_MAX = 0x7f;   // largest digit of a continuation byte
-inline constexpr uint8_t COUNT_CONTINUED = 0x80; // the count continues in the next digit
+inline constexpr uint8_t SWAP_HAS_CACHE = 0x40;   // the slot's folio is in the swap cache
+inline constexpr uint8_t SWAP_MAP_MAX = 0x3e;     // largest count the first byte holds
+inline constexpr uint8_t SWAP_MAP_BAD = 0x3f;     // bad slot (the header, bad blocks)
+inline constexpr uint8_t SWAP_CONT_MAX = 0x7f;    // largest digit of a continuation byte
+inline constexpr uint8_t COUNT_CONTINUED = 0x80;  // the count continues in the next digit
 // This kernel's limit (32 types less migration, hwpoison, device and marker entries): the
 // 29th swapon fails with EPERM.
 inline constexpr int MAX_SWAPFILES = 28;
@@ -35,16 +35,16 @@ struct SwapInfo {
   int type = 0;
   int prio = 0;
   bool writeok = false;
-  uint64_t pages = 0;         // usable slots (the header slot excluded)
-  uint64_t inuse_pages = 0;   // slots with a count or SWAP_HAS_CACHE
+  uint64_t pages = 0;        // usable slots (the header slot excluded)
+  uint64_t inuse_pages = 0;  // slots with a count or SWAP_HAS_CACHE
   std::vector<uint8_t> swap_map;
   // Continuation digits of slots whose count passed SWAP_MAP_MAX: digit i of offset o is
   // cont[o][i] (the kernel keeps them in continuation pages, one per page of swap_map).
   absl::flat_hash_map<uint64_t, std::vector<uint8_t>> cont;
-  uint64_t cont_pages = 0;    // continuation pages allocated (add_swap_count_continuation)
+  uint64_t cont_pages = 0;  // continuation pages allocated (add_swap_count_continuation)
   // The swap cache: folio of each slot that has SWAP_HAS_CACHE.
   absl::flat_hash_map<uint64_t, uint32_t> cache;
-  uint64_t next = 1;          // where the next allocation search starts
+  uint64_t next = 1;  // where the next allocation search starts
 };
 
 }  // namespace mmsim
