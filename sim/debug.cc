@@ -18,33 +18,50 @@ absl::Status check_mm(const Machine& m, const MmStruct* mm,
   for (const auto& [key, vp] : mm->mm_mt) {
     const Vma* v = vp.get();
     ++count;
-    if (key != v->vm_start) return sim_fail(absl::StrFormat("mm %u: VMA keyed %#x starts at %#x", mm->id, key, v->vm_start));
-    if (v->vm_start >= v->vm_end) return sim_fail(absl::StrFormat("mm %u: empty VMA at %#x", mm->id, v->vm_start));
+    if (key != v->vm_start)
+      return sim_fail(
+          absl::StrFormat("mm %u: VMA keyed %#x starts at %#x", mm->id, key, v->vm_start));
+    if (v->vm_start >= v->vm_end)
+      return sim_fail(absl::StrFormat("mm %u: empty VMA at %#x", mm->id, v->vm_start));
     if (offset_in_page(v->vm_start) || offset_in_page(v->vm_end))
-      return sim_fail(absl::StrFormat("mm %u: unaligned VMA [%#x, %#x)", mm->id, v->vm_start, v->vm_end));
+      return sim_fail(
+          absl::StrFormat("mm %u: unaligned VMA [%#x, %#x)", mm->id, v->vm_start, v->vm_end));
     if (v->vm_start < prev_end)
-      return sim_fail(absl::StrFormat("mm %u: VMA [%#x, %#x) overlaps its predecessor ending %#x", mm->id, v->vm_start, v->vm_end, prev_end));
-    if (v->vm_mm != mm) return sim_fail(absl::StrFormat("mm %u: VMA %#x has the wrong vm_mm", mm->id, v->vm_start));
+      return sim_fail(absl::StrFormat("mm %u: VMA [%#x, %#x) overlaps its predecessor ending %#x",
+                                      mm->id, v->vm_start, v->vm_end, prev_end));
+    if (v->vm_mm != mm)
+      return sim_fail(absl::StrFormat("mm %u: VMA %#x has the wrong vm_mm", mm->id, v->vm_start));
     if ((v->vm_flags & VM_LOCKONFAULT) && !(v->vm_flags & VM_LOCKED))
-      return sim_fail(absl::StrFormat("mm %u: VMA %#x has VM_LOCKONFAULT without VM_LOCKED", mm->id, v->vm_start));
+      return sim_fail(absl::StrFormat("mm %u: VMA %#x has VM_LOCKONFAULT without VM_LOCKED", mm->id,
+                                      v->vm_start));
     if ((v->vm_flags & VM_LOCKED) && (v->vm_flags & VM_SPECIAL))
-      return sim_fail(absl::StrFormat("mm %u: VMA %#x is VM_LOCKED and VM_SPECIAL", mm->id, v->vm_start));
+      return sim_fail(
+          absl::StrFormat("mm %u: VMA %#x is VM_LOCKED and VM_SPECIAL", mm->id, v->vm_start));
     if (v->anon_vma) {
       bool in_chain = false;
       for (const AnonVma* av : v->anon_vma_chain) in_chain |= av == v->anon_vma;
-      if (!in_chain) return sim_fail(absl::StrFormat("mm %u: VMA %#x's anon_vma is not in its chain", mm->id, v->vm_start));
+      if (!in_chain)
+        return sim_fail(
+            absl::StrFormat("mm %u: VMA %#x's anon_vma is not in its chain", mm->id, v->vm_start));
     }
     for (const AnonVma* av : v->anon_vma_chain) {
       if (!av->vmas.contains(const_cast<Vma*>(v)))
-        return sim_fail(absl::StrFormat("mm %u: VMA %#x missing from anon_vma #%u", mm->id, v->vm_start, av->id));
+        return sim_fail(absl::StrFormat("mm %u: VMA %#x missing from anon_vma #%u", mm->id,
+                                        v->vm_start, av->id));
     }
     total += v->pages();
     if (v->vm_flags & VM_LOCKED) locked += v->pages();
     prev_end = v->vm_end;
   }
-  if (count != mm->map_count) return sim_fail(absl::StrFormat("mm %u: map_count %d but %d VMAs", mm->id, mm->map_count, count));
-  if (total != mm->total_vm) return sim_fail(absl::StrFormat("mm %u: total_vm %lu but VMAs hold %lu pages", mm->id, mm->total_vm, total));
-  if (locked != mm->locked_vm) return sim_fail(absl::StrFormat("mm %u: locked_vm %lu but VM_LOCKED VMAs hold %lu pages", mm->id, mm->locked_vm, locked));
+  if (count != mm->map_count)
+    return sim_fail(
+        absl::StrFormat("mm %u: map_count %d but %d VMAs", mm->id, mm->map_count, count));
+  if (total != mm->total_vm)
+    return sim_fail(absl::StrFormat("mm %u: total_vm %lu but VMAs hold %lu pages", mm->id,
+                                    mm->total_vm, total));
+  if (locked != mm->locked_vm)
+    return sim_fail(absl::StrFormat("mm %u: locked_vm %lu but VM_LOCKED VMAs hold %lu pages",
+                                    mm->id, mm->locked_vm, locked));
   int64_t rss[NR_MM_COUNTERS] = {};
   absl::Status bad;
   const_cast<PageTable&>(mm->page_table).for_each([&](uint64_t vpn, Pte& pte) {
@@ -71,7 +88,8 @@ absl::Status check_mm(const Machine& m, const MmStruct* mm,
   if (!bad.ok()) return bad;
   for (int i = 0; i < NR_MM_COUNTERS; ++i) {
     if (rss[i] != mm->rss_stat[i])
-      return sim_fail(absl::StrFormat("mm %u: rss counter %d is %ld but page tables hold %ld", mm->id, i, mm->rss_stat[i], rss[i]));
+      return sim_fail(absl::StrFormat("mm %u: rss counter %d is %ld but page tables hold %ld",
+                                      mm->id, i, mm->rss_stat[i], rss[i]));
   }
   return absl::OkStatus();
 }
@@ -99,36 +117,48 @@ absl::Status Machine::check_invariants() const {
   for (uint32_t i = 1; i < folios_.size(); ++i) {
     if (!free_set.contains(i) && (folios_[i].flags & PG_lru) && folios_[i].lru == LRU_UNEVICTABLE) {
       if (folio_lru_list(folios_[i]) != LRU_UNEVICTABLE)
-        return sim_fail(absl::StrFormat("folio %u counted unevictable but evictable by its flags", i));
+        return sim_fail(
+            absl::StrFormat("folio %u counted unevictable but evictable by its flags", i));
       on_lists.insert(i);
       ++unevictable;
     }
   }
   if (unevictable != lru_lists[LRU_UNEVICTABLE].nr)
-    return sim_fail(absl::StrFormat("unevictable count %ld but %ld folios", lru_lists[LRU_UNEVICTABLE].nr, unevictable));
+    return sim_fail(absl::StrFormat("unevictable count %ld but %ld folios",
+                                    lru_lists[LRU_UNEVICTABLE].nr, unevictable));
   for (int l = 0; l < LRU_UNEVICTABLE; ++l) {
     const LruListHead& h = lru_lists[l];
     int64_t n = 0;
     uint32_t prev = 0;
     for (uint32_t i = h.head; i; i = folios_[i].lru_next) {
       const Folio& f = folios_[i];
-      if (free_set.contains(i)) return sim_fail(absl::StrFormat("LRU list %d holds free folio %u", l, i));
-      if (f.lru_prev != prev) return sim_fail(absl::StrFormat("LRU list %d: folio %u has a broken prev link", l, i));
-      if (!(f.flags & PG_lru)) return sim_fail(absl::StrFormat("folio %u on LRU list %d without PG_lru", i, l));
+      if (free_set.contains(i))
+        return sim_fail(absl::StrFormat("LRU list %d holds free folio %u", l, i));
+      if (f.lru_prev != prev)
+        return sim_fail(absl::StrFormat("LRU list %d: folio %u has a broken prev link", l, i));
+      if (!(f.flags & PG_lru))
+        return sim_fail(absl::StrFormat("folio %u on LRU list %d without PG_lru", i, l));
       if (f.lru != l || folio_lru_list(f) != l)
-        return sim_fail(absl::StrFormat("folio %u on LRU list %d but its flags imply list %d", i, l, folio_lru_list(f)));
-      if (!on_lists.insert(i).second) return sim_fail(absl::StrFormat("folio %u on two LRU lists", i));
+        return sim_fail(absl::StrFormat("folio %u on LRU list %d but its flags imply list %d", i, l,
+                                        folio_lru_list(f)));
+      if (!on_lists.insert(i).second)
+        return sim_fail(absl::StrFormat("folio %u on two LRU lists", i));
       prev = i;
-      if (++n > static_cast<int64_t>(folios_.size())) return sim_fail(absl::StrFormat("LRU list %d has a cycle", l));
+      if (++n > static_cast<int64_t>(folios_.size()))
+        return sim_fail(absl::StrFormat("LRU list %d has a cycle", l));
     }
-    if (prev != h.tail) return sim_fail(absl::StrFormat("LRU list %d: tail %u but the walk ends at %u", l, h.tail, prev));
-    if (n != h.nr) return sim_fail(absl::StrFormat("LRU list %d: nr %ld but %ld folios linked", l, h.nr, n));
+    if (prev != h.tail)
+      return sim_fail(
+          absl::StrFormat("LRU list %d: tail %u but the walk ends at %u", l, h.tail, prev));
+    if (n != h.nr)
+      return sim_fail(absl::StrFormat("LRU list %d: nr %ld but %ld folios linked", l, h.nr, n));
   }
   const VmStatItem kListStat[NR_LRU_LISTS] = {nr_inactive_anon, nr_active_anon, nr_inactive_file,
                                               nr_active_file, nr_unevictable};
   for (int l = 0; l < NR_LRU_LISTS; ++l) {
     if (lru_lists[l].nr != vmstat[kListStat[l]])
-      return sim_fail(absl::StrFormat("%s is %ld but the list holds %ld", vmstat_name(kListStat[l]), vmstat[kListStat[l]], lru_lists[l].nr));
+      return sim_fail(absl::StrFormat("%s is %ld but the list holds %ld", vmstat_name(kListStat[l]),
+                                      vmstat[kListStat[l]], lru_lists[l].nr));
   }
   int64_t mlocked = 0;
   for (uint32_t i = 1; i < folios_.size(); ++i) {
@@ -137,18 +167,21 @@ absl::Status Machine::check_invariants() const {
     auto mc = mapcounts.find(i);
     const int ptes = mc == mapcounts.end() ? 0 : mc->second;
     if (ptes != f.mapcount)
-      return sim_fail(absl::StrFormat("folio %u: mapcount %d but %d PTEs map it", i, f.mapcount, ptes));
+      return sim_fail(
+          absl::StrFormat("folio %u: mapcount %d but %d PTEs map it", i, f.mapcount, ptes));
     auto ib = in_batches.find(i);
     const int batched = ib == in_batches.end() ? 0 : ib->second;
     if (batched != f.batch_refs)
-      return sim_fail(absl::StrFormat("folio %u: batch_refs %d but it is in %d batch slots", i, f.batch_refs, batched));
+      return sim_fail(absl::StrFormat("folio %u: batch_refs %d but it is in %d batch slots", i,
+                                      f.batch_refs, batched));
     if (((f.flags & PG_lru) != 0) != on_lists.contains(i))
       return sim_fail(absl::StrFormat("folio %u: PG_lru does not match list membership", i));
     if (!(f.flags & PG_lru) && f.batch_refs == 0)
       return sim_fail(absl::StrFormat("folio %u: in use but on no LRU list and in no batch", i));
     if ((f.flags & PG_anon_mapping) && f.mapcount == 0 && f.batch_refs == 0 &&
         !(f.flags & PG_swapcache))
-      return sim_fail(absl::StrFormat("anonymous folio %u: unmapped and unreferenced but not freed", i));
+      return sim_fail(
+          absl::StrFormat("anonymous folio %u: unmapped and unreferenced but not freed", i));
     if (f.flags & PG_mlocked) {
       ++mlocked;
       if (!(f.flags & PG_unevictable) && f.batch_refs == 0)
@@ -177,15 +210,19 @@ absl::Status Machine::check_invariants() const {
       const uint64_t refs = r == swap_refs.end() ? 0 : r->second;
       const uint64_t count = swp_swapcount(const_cast<Machine&>(*this), e);
       if (count != refs)
-        return sim_fail(absl::StrFormat("swap slot %d:%lu: count %lu but %lu swap PTEs", si->type, off, count, refs));
+        return sim_fail(absl::StrFormat("swap slot %d:%lu: count %lu but %lu swap PTEs", si->type,
+                                        off, count, refs));
       if (((v & SWAP_HAS_CACHE) != 0) != si->cache.contains(off))
-        return sim_fail(absl::StrFormat("swap slot %d:%lu: SWAP_HAS_CACHE does not match the swap cache", si->type, off));
+        return sim_fail(absl::StrFormat(
+            "swap slot %d:%lu: SWAP_HAS_CACHE does not match the swap cache", si->type, off));
     }
     if (inuse != si->inuse_pages)
-      return sim_fail(absl::StrFormat("swap device %d: inuse_pages %lu but %lu slots in use", si->type, si->inuse_pages, inuse));
+      return sim_fail(absl::StrFormat("swap device %d: inuse_pages %lu but %lu slots in use",
+                                      si->type, si->inuse_pages, inuse));
   }
   if (mlocked != vmstat[nr_mlock])
-    return sim_fail(absl::StrFormat("nr_mlock is %ld but %ld folios are PG_mlocked", vmstat[nr_mlock], mlocked));
+    return sim_fail(absl::StrFormat("nr_mlock is %ld but %ld folios are PG_mlocked",
+                                    vmstat[nr_mlock], mlocked));
   return absl::OkStatus();
 }
 

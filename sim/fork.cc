@@ -100,7 +100,8 @@ std::shared_ptr<MmStruct> dup_mm(Machine& m, Task& parent) {
     anon_vma_fork(m, tmp, mpnt);
     // vma_needs_copy: only VMAs with anonymous pages (or PFN maps) copy page tables; the
     // child re-faults file pages.
-    if (mpnt->anon_vma || (mpnt->vm_flags & (VM_PFNMAP | VM_MIXEDMAP))) copy_page_range(m, tmp, mpnt);
+    if (mpnt->anon_vma || (mpnt->vm_flags & (VM_PFNMAP | VM_MIXEDMAP)))
+      copy_page_range(m, tmp, mpnt);
   }
   return mm;
 }

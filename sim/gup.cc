@@ -8,8 +8,7 @@ namespace mmsim {
 // mm/gup.c __get_user_pages reduced to what population needs: fault in each page that is
 // absent (or write-protected, for a write) and touch the others. Returns the number of pages
 // done, or -errno if the first page failed.
-static long sim_get_user_pages(Task& t, Vma* vma, uint64_t start, uint64_t nr_pages,
-                               bool write) {
+static long sim_get_user_pages(Task& t, Vma* vma, uint64_t start, uint64_t nr_pages, bool write) {
   MmStruct* mm = t.mm.get();
   Machine& m = *t.machine;
   for (uint64_t i = 0; i < nr_pages; ++i) {

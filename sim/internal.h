@@ -83,8 +83,7 @@ int expand_downwards(Task& t, Vma* vma, uint64_t addr);
 
 // ---- mm/mlock.c ----
 bool can_do_mlock(Task& t);
-void mlock_vma_pages_range(Machine& m, Vma* vma, uint64_t start, uint64_t end,
-                           vm_flags_t newflags);
+void mlock_vma_pages_range(Machine& m, Vma* vma, uint64_t start, uint64_t end, vm_flags_t newflags);
 void mlock_folio(Machine& m, uint32_t folio);
 void mlock_new_folio(Machine& m, uint32_t folio);
 void munlock_folio(Machine& m, uint32_t folio);

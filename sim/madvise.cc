@@ -176,8 +176,8 @@ int madvise_vma_behavior(Task& t, Vma* vma, Vma** prev, MadviseRange r, int beha
       break;
     case MADV_MERGEABLE:
       // ksm_madvise: only where vma_ksm_compatible.
-      if (!(new_flags & (VM_SHARED | VM_MAYSHARE | VM_PFNMAP | VM_IO | VM_DONTEXPAND |
-                         VM_HUGETLB | VM_MIXEDMAP | VM_DROPPABLE)))
+      if (!(new_flags & (VM_SHARED | VM_MAYSHARE | VM_PFNMAP | VM_IO | VM_DONTEXPAND | VM_HUGETLB |
+                         VM_MIXEDMAP | VM_DROPPABLE)))
         new_flags |= VM_MERGEABLE;
       break;
     case MADV_UNMERGEABLE:
@@ -329,8 +329,8 @@ long madvise_set_anon_name(Task& t, uint64_t start, uint64_t len_in, AnonVmaName
     }
     const uint64_t part_end = std::min(vma->vm_end, end);
     if (vma->vm_file && !vma->vm_file->shmem) return -EBADF;
-    const bool same = (!vma->anon_name && !name) ||
-                      (vma->anon_name && name && *vma->anon_name == *name);
+    const bool same =
+        (!vma->anon_name && !name) || (vma->anon_name && name && *vma->anon_name == *name);
     if (same) {
       prev = vma;
     } else {

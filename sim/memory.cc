@@ -205,7 +205,8 @@ int do_swap_page(Task& t, Vma* vma, uint64_t addr, unsigned flags) {
     m.vmstat[pgmajfault]++;
     t.maj_flt++;
     t.min_flt--;
-    TRACE_NOTE(m.trace, "read slot %u:%lu into a new folio (major fault)", entry.type, entry.offset);
+    TRACE_NOTE(m.trace, "read slot %u:%lu into a new folio (major fault)", entry.type,
+               entry.offset);
   }
   mm->rss_stat[MM_SWAPENTS]--;
   mm->rss_stat[MM_ANONPAGES]++;

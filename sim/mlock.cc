@@ -182,14 +182,14 @@ bool can_do_mlock(Task& t) {
 }
 
 // mm/mlock.c mlock_fixup: change the lock flags of [start, end) within vma.
-static int mlock_fixup(Machine& m, MmStruct* mm, Vma* vma, Vma** prev, uint64_t start,
-                       uint64_t end, vm_flags_t newflags) {
+static int mlock_fixup(Machine& m, MmStruct* mm, Vma* vma, Vma** prev, uint64_t start, uint64_t end,
+                       vm_flags_t newflags) {
   TRACE_FN(m.trace, "mlock_fixup");
   const vm_flags_t oldflags = vma->vm_flags;
   if (newflags == oldflags || (oldflags & VM_SPECIAL) || (oldflags & VM_HUGETLB) ||
       (oldflags & VM_DROPPABLE)) {
     TRACE_NOTE(m.trace, "[%#x, %#x): %s: left alone, not counted", start, end,
-               newflags == oldflags ? "flags already as requested"
+               newflags == oldflags      ? "flags already as requested"
                : (oldflags & VM_SPECIAL) ? "VM_SPECIAL mapping"
                : (oldflags & VM_HUGETLB) ? "hugetlb mapping"
                                          : "VM_DROPPABLE mapping");
@@ -293,8 +293,8 @@ static long do_mlock(Task& t, uint64_t start, uint64_t len, vm_flags_t flags) {
   uint64_t locked = len >> PAGE_SHIFT;
   locked += mm->locked_vm;
   const bool cap = t.capable(CAP_IPC_LOCK_BIT);
-  TRACE_NOTE(m.trace, "range [%#x, %#x): %lu pages + locked_vm %lu = %lu, limit %lu pages%s",
-             start, start + len, len >> PAGE_SHIFT, mm->locked_vm, locked, lock_limit,
+  TRACE_NOTE(m.trace, "range [%#x, %#x): %lu pages + locked_vm %lu = %lu, limit %lu pages%s", start,
+             start + len, len >> PAGE_SHIFT, mm->locked_vm, locked, lock_limit,
              cap ? " (ignored: CAP_IPC_LOCK)" : "");
   if (locked > lock_limit && !cap) {
     const uint64_t already = count_mm_mlocked_page_nr(mm, start, len);
@@ -352,7 +352,8 @@ static void apply_mlockall_flags(Machine& m, MmStruct* mm, uint64_t flags) {
   if (flags & MCL_FUTURE) {
     mm->def_flags |= VM_LOCKED;
     if (flags & MCL_ONFAULT) mm->def_flags |= VM_LOCKONFAULT;
-    TRACE_NOTE(m.trace, "def_flags gains VM_LOCKED%s", (flags & MCL_ONFAULT) ? "|VM_LOCKONFAULT" : "");
+    TRACE_NOTE(m.trace, "def_flags gains VM_LOCKED%s",
+               (flags & MCL_ONFAULT) ? "|VM_LOCKONFAULT" : "");
     if (!(flags & MCL_CURRENT)) return;
   }
   if (flags & MCL_CURRENT) {

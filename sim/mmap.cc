@@ -45,7 +45,8 @@ int64_t sim_unmapped_area(MmStruct* mm, uint64_t len, uint64_t low, uint64_t hig
   auto it = mm->mm_mt.upper_bound(low);
   if (it != mm->mm_mt.begin()) gap_start = std::max(gap_start, std::prev(it)->second->vm_end);
   for (;; ++it) {
-    const uint64_t gap_end = it == mm->mm_mt.end() ? high : std::min(high, vm_start_gap(it->second.get()));
+    const uint64_t gap_end =
+        it == mm->mm_mt.end() ? high : std::min(high, vm_start_gap(it->second.get()));
     if (gap_end >= gap_start && gap_end - gap_start >= len) return gap_start;
     if (it == mm->mm_mt.end() || gap_end >= high) break;
     gap_start = std::max(gap_start, it->second->vm_end);
@@ -107,8 +108,8 @@ uint64_t get_unmapped_area(Task& t, File* file, uint64_t addr, uint64_t len, uin
       }
     }
     if (!placed) {
-      int64_t r = sim_unmapped_area_topdown(mm, len, std::max(PAGE_SIZE, MMAP_MIN_ADDR),
-                                            mm->mmap_base);
+      int64_t r =
+          sim_unmapped_area_topdown(mm, len, std::max(PAGE_SIZE, MMAP_MIN_ADDR), mm->mmap_base);
       if (r < 0) r = sim_unmapped_area(mm, len, PAGE_ALIGN(TASK_SIZE / 3), TASK_SIZE);
       if (r < 0) return static_cast<uint64_t>(r);
       addr = static_cast<uint64_t>(r);
@@ -121,8 +122,8 @@ uint64_t get_unmapped_area(Task& t, File* file, uint64_t addr, uint64_t len, uin
 
 // mm/vma.c __mmap_region: unmap what is in the way, try to merge, else make a new VMA,
 // then __mmap_complete.
-static int64_t mmap_region(Task& t, File* file, uint64_t addr, uint64_t len,
-                           vm_flags_t vm_flags, pgoff_t pgoff) {
+static int64_t mmap_region(Task& t, File* file, uint64_t addr, uint64_t len, vm_flags_t vm_flags,
+                           pgoff_t pgoff) {
   Machine& m = *t.machine;
   TRACE_FN(m.trace, "__mmap_region");
   MmStruct* mm = t.mm.get();
@@ -388,7 +389,8 @@ long sys_brk(Task& t, uint64_t brk) {
   }
   // check_brk_limits
   const uint64_t grow = newbrk - oldbrk;
-  if (static_cast<int64_t>(get_unmapped_area(t, nullptr, oldbrk, grow, MAP_FIXED)) < 0) return out();
+  if (static_cast<int64_t>(get_unmapped_area(t, nullptr, oldbrk, grow, MAP_FIXED)) < 0)
+    return out();
   if (!mlock_future_ok(t, mm, mm->def_flags, grow)) {
     TRACE_NOTE(m.trace, "check_brk_limits: MCL_FUTURE growth over RLIMIT_MEMLOCK: brk unchanged");
     return out();

@@ -44,8 +44,7 @@ static int mprotect_fixup(Task& t, Vma* vma, Vma** pprev, uint64_t start, uint64
     return 0;
   }
   if (newflags & VM_WRITE) {
-    if (!may_expand_vm(t, newflags, nrpages) && may_expand_vm(t, oldflags, nrpages))
-      return -ENOMEM;
+    if (!may_expand_vm(t, newflags, nrpages) && may_expand_vm(t, oldflags, nrpages)) return -ENOMEM;
     if (!(oldflags & (VM_ACCOUNT | VM_WRITE | VM_HUGETLB | VM_SHARED | VM_NORESERVE)))
       newflags |= VM_ACCOUNT;
   } else if ((oldflags & VM_ACCOUNT) && sim_vma_is_anonymous(vma) && !vma->anon_vma) {

@@ -18,11 +18,10 @@ struct FlagName {
   const char* name;
 };
 constexpr FlagName kFlagNames[] = {
-    {0, "rd"},  {1, "wr"},  {2, "ex"},  {3, "sh"},  {4, "mr"},  {5, "mw"},  {6, "me"},
-    {7, "ms"},  {8, "gd"},  {9, "um"},  {10, "pf"}, {12, "uw"}, {13, "lo"}, {14, "io"},
-    {15, "sr"}, {16, "rr"}, {17, "dc"}, {18, "de"}, {19, "lf"}, {20, "ac"}, {21, "nr"},
-    {22, "ht"}, {23, "sf"}, {24, "ar"}, {25, "wf"}, {26, "dd"}, {28, "mm"}, {29, "hg"},
-    {30, "nh"}, {31, "mg"}, {40, "dp"}, {42, "sl"},
+    {0, "rd"},  {1, "wr"},  {2, "ex"},  {3, "sh"},  {4, "mr"},  {5, "mw"},  {6, "me"},  {7, "ms"},
+    {8, "gd"},  {9, "um"},  {10, "pf"}, {12, "uw"}, {13, "lo"}, {14, "io"}, {15, "sr"}, {16, "rr"},
+    {17, "dc"}, {18, "de"}, {19, "lf"}, {20, "ac"}, {21, "nr"}, {22, "ht"}, {23, "sf"}, {24, "ar"},
+    {25, "wf"}, {26, "dd"}, {28, "mm"}, {29, "hg"}, {30, "nh"}, {31, "mg"}, {40, "dp"}, {42, "sl"},
 };
 
 std::string vma_name(const Task& t, const Vma* v) {
@@ -95,8 +94,8 @@ std::string proc_pid_smaps(const Task& t) {
   for (const auto& [start, vp] : t.mm->mm_mt) {
     const Vma* v = vp.get();
     // smaps_pte_entry / smaps_account, order-0 folios.
-    uint64_t rss = 0, pss = 0, pss_dirty = 0, shared_clean = 0, shared_dirty = 0,
-             private_clean = 0, private_dirty = 0, referenced = 0, anonymous = 0, swap = 0;
+    uint64_t rss = 0, pss = 0, pss_dirty = 0, shared_clean = 0, shared_dirty = 0, private_clean = 0,
+             private_dirty = 0, referenced = 0, anonymous = 0, swap = 0;
     sim_for_each_pte(t.mm.get(), v->vm_start, v->vm_end, [&](uint64_t, const Pte& pte) {
       if (pte.kind == Pte::kSwap) {
         swap += PAGE_SIZE;
@@ -265,11 +264,21 @@ PageInfo page_info(const Task& t, uint64_t addr) {
 
 std::string kpageflags_names(uint64_t flags) {
   static const FlagName kKpf[] = {
-      {KPF_LOCKED, "locked"},         {KPF_REFERENCED, "referenced"}, {KPF_UPTODATE, "uptodate"},
-      {KPF_DIRTY, "dirty"},           {KPF_LRU, "lru"},               {KPF_ACTIVE, "active"},
-      {KPF_MMAP, "mmap"},             {KPF_ANON, "anonymous"},        {KPF_SWAPCACHE, "swapcache"},
-      {KPF_SWAPBACKED, "swapbacked"}, {KPF_UNEVICTABLE, "unevictable"}, {KPF_NOPAGE, "nopage"},
-      {KPF_ZERO_PAGE, "zero_page"},   {KPF_RESERVED, "reserved"},     {KPF_MLOCKED, "mlocked"},
+      {KPF_LOCKED, "locked"},
+      {KPF_REFERENCED, "referenced"},
+      {KPF_UPTODATE, "uptodate"},
+      {KPF_DIRTY, "dirty"},
+      {KPF_LRU, "lru"},
+      {KPF_ACTIVE, "active"},
+      {KPF_MMAP, "mmap"},
+      {KPF_ANON, "anonymous"},
+      {KPF_SWAPCACHE, "swapcache"},
+      {KPF_SWAPBACKED, "swapbacked"},
+      {KPF_UNEVICTABLE, "unevictable"},
+      {KPF_NOPAGE, "nopage"},
+      {KPF_ZERO_PAGE, "zero_page"},
+      {KPF_RESERVED, "reserved"},
+      {KPF_MLOCKED, "mlocked"},
   };
   std::string s;
   for (const FlagName& fn : kKpf) {

@@ -39,8 +39,7 @@ LruList folio_lru_list(const Folio& f) {
 // mm/internal.h folio_evictable.
 bool folio_evictable(const Folio& f) {
   if (f.flags & PG_mlocked) return false;
-  if (!(f.flags & PG_anon_mapping) && f.mapping &&
-      static_cast<const File*>(f.mapping)->unevictable)
+  if (!(f.flags & PG_anon_mapping) && f.mapping && static_cast<const File*>(f.mapping)->unevictable)
     return false;
   return true;
 }

@@ -88,8 +88,8 @@ int add_swap_count_continuation(Machine& m, SwpEntry e) {
   }
   d.push_back(0);
   si->cont_pages++;
-  TRACE_NOTE(m.trace, "add_swap_count_continuation: slot %u:%lu gets continuation page %lu",
-             e.type, e.offset, d.size());
+  TRACE_NOTE(m.trace, "add_swap_count_continuation: slot %u:%lu gets continuation page %lu", e.type,
+             e.offset, d.size());
   return 0;
 }
 
@@ -172,7 +172,7 @@ static uint8_t swap_entry_put(Machine& m, SwpEntry e, uint8_t usage) {
   } else if ((count & ~COUNT_CONTINUED) <= SWAP_MAP_MAX) {
     if (count == COUNT_CONTINUED) {
       count = swap_count_continued(si, e.offset, count) ? (SWAP_MAP_MAX | COUNT_CONTINUED)
-                                                         : SWAP_MAP_MAX;
+                                                        : SWAP_MAP_MAX;
     } else {
       count--;
     }
@@ -323,7 +323,8 @@ long sys_swapon(Task& t, const std::string& path, int swap_flags) {
   si->swap_map[0] = SWAP_MAP_BAD;  // the header
   si->pages = slots - 1;
   si->writeok = true;
-  TRACE_NOTE(m.trace, "swap device %d: %s, %lu slots, priority %d", type, path, si->pages, si->prio);
+  TRACE_NOTE(m.trace, "swap device %d: %s, %lu slots, priority %d", type, path, si->pages,
+             si->prio);
   m.swap_info[type] = std::move(si);
   m.after_syscall("swapon");
   return 0;

@@ -207,8 +207,7 @@ Vma* vma_merge_existing_range(Machine& m, VmaMergeStruct& vmg) {
   vmg.state = VmaMergeStruct::VMA_MERGE_NOMERGE;
   if ((vmg.vm_flags & VM_SPECIAL) || (!left_side && !right_side)) {
     TRACE_NOTE(m.trace, "no merge possible: %s",
-               (vmg.vm_flags & VM_SPECIAL) ? "VM_SPECIAL"
-                                           : "range is strictly inside the VMA");
+               (vmg.vm_flags & VM_SPECIAL) ? "VM_SPECIAL" : "range is strictly inside the VMA");
     return nullptr;
   }
   // In the kernel prev is middle itself when the range starts inside middle.
@@ -291,7 +290,8 @@ Vma* vma_merge_new_range(Machine& m, VmaMergeStruct& vmg) {
   const uint64_t end = vmg.end;
   vmg.state = VmaMergeStruct::VMA_MERGE_NOMERGE;
   if ((vmg.vm_flags & VM_SPECIAL) || (!prev && !next)) {
-    TRACE_NOTE(m.trace, "no merge: %s", (vmg.vm_flags & VM_SPECIAL) ? "VM_SPECIAL" : "no neighbours");
+    TRACE_NOTE(m.trace, "no merge: %s",
+               (vmg.vm_flags & VM_SPECIAL) ? "VM_SPECIAL" : "no neighbours");
     return nullptr;
   }
   const bool can_merge_left = can_vma_merge_left(m, vmg);
@@ -438,8 +438,8 @@ int do_vmi_munmap(Machine& m, MmStruct* mm, uint64_t start, uint64_t len) {
   if (start > vma->vm_start) {
     // Punching a hole in one VMA needs a new one: refuse at the limit.
     if (end < vma->vm_end && mm->map_count >= m.max_map_count()) {
-      TRACE_NOTE(m.trace, "hole inside one VMA at map_count %d >= max %d: ENOMEM",
-                 mm->map_count, m.max_map_count());
+      TRACE_NOTE(m.trace, "hole inside one VMA at map_count %d >= max %d: ENOMEM", mm->map_count,
+                 m.max_map_count());
       return -ENOMEM;
     }
     if (vma->vm_flags & VM_SEALED) return -EPERM;

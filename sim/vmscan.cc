@@ -318,9 +318,11 @@ void get_scan_count(const Machine& m, const ScanControl& sc, uint64_t nr[NR_LRU_
   const uint64_t file = inactive_file + static_cast<uint64_t>(m.lru_lists[LRU_ACTIVE_FILE].nr);
   const uint64_t inactive_anon = static_cast<uint64_t>(m.lru_lists[LRU_INACTIVE_ANON].nr);
   enum { SCAN_EQUAL, SCAN_FRACT, SCAN_ANON, SCAN_FILE } balance;
-  const bool cache_trim_mode = (inactive_file >> sc.priority) && !inactive_is_low(m, LRU_INACTIVE_FILE);
+  const bool cache_trim_mode =
+      (inactive_file >> sc.priority) && !inactive_is_low(m, LRU_INACTIVE_FILE);
   const bool file_is_tiny = file + static_cast<uint64_t>(m.vmstat[nr_free_pages]) <= m.wmark_high &&
-                            !inactive_is_low(m, LRU_INACTIVE_ANON) && (inactive_anon >> sc.priority);
+                            !inactive_is_low(m, LRU_INACTIVE_ANON) &&
+                            (inactive_anon >> sc.priority);
   if (!can_swap) {
     balance = SCAN_FILE;
   } else if (!sc.priority) {
@@ -332,7 +334,8 @@ void get_scan_count(const Machine& m, const ScanControl& sc, uint64_t nr[NR_LRU_
   } else {
     balance = SCAN_FRACT;
   }
-  const uint64_t ap = static_cast<uint64_t>(m.swappiness), fp = 200 - static_cast<uint64_t>(m.swappiness);
+  const uint64_t ap = static_cast<uint64_t>(m.swappiness),
+                 fp = 200 - static_cast<uint64_t>(m.swappiness);
   for (int l = 0; l < LRU_UNEVICTABLE; ++l) {
     const bool is_file = l >= LRU_INACTIVE_FILE;
     uint64_t scan = static_cast<uint64_t>(m.lru_lists[l].nr) >> sc.priority;

@@ -43,7 +43,8 @@ using L = std::vector<std::pair<uint64_t, uint64_t>>;
 TEST_F(AnonVmaTest, UntouchedNeighboursAdoptTheMiddlesAnonVma) {
   Map(kBase, 3);
   ASSERT_EQ(sys_mlock(t_, kBase + PAGE_SIZE, PAGE_SIZE), 0);
-  EXPECT_EQ(Layout(kBase, kBase + 3 * PAGE_SIZE), (L{{0, 0x1000}, {0x1000, 0x2000}, {0x2000, 0x3000}}));
+  EXPECT_EQ(Layout(kBase, kBase + 3 * PAGE_SIZE),
+            (L{{0, 0x1000}, {0x1000, 0x2000}, {0x2000, 0x3000}}));
   ASSERT_EQ(sys_munlock(t_, kBase + PAGE_SIZE, PAGE_SIZE), 0);
   EXPECT_EQ(Layout(kBase, kBase + 3 * PAGE_SIZE), (L{{0, 0x3000}}));
 }

@@ -147,7 +147,7 @@ TEST_F(MlockTest, DoMlockOverLimitSubtractsAlreadyLockedPages) {
   EXPECT_EQ(sys_mlock(t_, a, 4 * P), 0);
   EXPECT_EQ(LayoutOf(a, 8), (Layout{V(0, 4, kLo), V(4, 8, kRW)}));
   EXPECT_EQ(mm()->locked_vm, 4u);
-  EXPECT_EQ(sys_mlock(t_, a, 4 * P), 0);       // all four already locked
+  EXPECT_EQ(sys_mlock(t_, a, 4 * P), 0);  // all four already locked
   EXPECT_EQ(sys_mlock(t_, a + 2 * P, 2 * P), 0);
   EXPECT_EQ(mm()->locked_vm, 4u);
   EXPECT_EQ(sys_mlock(t_, a + 3 * P, 2 * P), -ENOMEM);  // one new page: 5 > 4
@@ -311,7 +311,8 @@ TEST_F(MlockTest, ApplyMlockallFlagsCurrentAfterFutureClearsDefFlags) {
 // short-circuits populate_vma_page_range); MAP_LOCKED also gets lf from def_flags.
 TEST_F(MlockTest, ApplyMlockallFlagsFutureOnfault) {
   ASSERT_EQ(sys_mlockall(t_, MCL_FUTURE | MCL_ONFAULT), 0);
-  const uint64_t a = Map(kArea, 4, PROT_READ | PROT_WRITE, MAP_PRIVATE | MAP_ANONYMOUS | MAP_POPULATE);
+  const uint64_t a =
+      Map(kArea, 4, PROT_READ | PROT_WRITE, MAP_PRIVATE | MAP_ANONYMOUS | MAP_POPULATE);
   EXPECT_EQ(LayoutOf(a, 4), (Layout{V(0, 4, kLoLf)}));
   EXPECT_EQ(SmapsKb(a, "Rss"), 0);
   EXPECT_EQ(mm()->locked_vm, 4u);

@@ -19,7 +19,8 @@ constexpr uint64_t kAnon = MAP_PRIVATE | MAP_ANONYMOUS;
 
 class MmapTest : public MmTest {
  protected:
-  long MmapAt(uint64_t addr, uint64_t pages, uint64_t flags, uint64_t prot = PROT_READ | PROT_WRITE) {
+  long MmapAt(uint64_t addr, uint64_t pages, uint64_t flags,
+              uint64_t prot = PROT_READ | PROT_WRITE) {
     return sys_mmap(t_, addr, pages * P, prot, flags | MAP_FIXED_NOREPLACE, -1, 0);
   }
 };
@@ -61,8 +62,9 @@ TEST_F(MmapTest, MlockFutureOkNoOverlapCreditForFixedReplacement) {
   DropCapIpcLock();
   ASSERT_EQ(MmapAt(kArea, 4, kAnon | MAP_LOCKED), static_cast<long>(kArea));
   const uint32_t folio = Page(kArea).folio;
-  EXPECT_EQ(sys_mmap(t_, kArea, 4 * P, PROT_READ | PROT_WRITE, kAnon | MAP_FIXED | MAP_LOCKED, -1, 0),
-            -EAGAIN);
+  EXPECT_EQ(
+      sys_mmap(t_, kArea, 4 * P, PROT_READ | PROT_WRITE, kAnon | MAP_FIXED | MAP_LOCKED, -1, 0),
+      -EAGAIN);
   EXPECT_EQ(LayoutOf(kArea, 4), (Layout{V(0, 4, kLo)}));
   EXPECT_EQ(mm()->locked_vm, 4u);
   EXPECT_EQ(Page(kArea).folio, folio);
@@ -80,10 +82,12 @@ TEST_F(MmapTest, MmapRegionMapLockedPopulatesAndCounts) {
   EXPECT_EQ(SmapsKb(kArea, "Rss"), 16);
   EXPECT_EQ(SmapsKb(kArea, "Locked"), 16);
   EXPECT_EQ(mm()->locked_vm, 4u);
-  EXPECT_EQ(MmapAt(kArea + 16 * P, 2, kAnon | MAP_LOCKED, PROT_READ), static_cast<long>(kArea + 16 * P));
+  EXPECT_EQ(MmapAt(kArea + 16 * P, 2, kAnon | MAP_LOCKED, PROT_READ),
+            static_cast<long>(kArea + 16 * P));
   EXPECT_EQ(VmFlagsAt(kArea + 16 * P), "rd mr mw me lo ");
   EXPECT_EQ(SmapsKb(kArea + 16 * P, "Rss"), 0);
-  EXPECT_EQ(MmapAt(kArea + 32 * P, 1, kAnon | MAP_LOCKED, PROT_NONE), static_cast<long>(kArea + 32 * P));
+  EXPECT_EQ(MmapAt(kArea + 32 * P, 1, kAnon | MAP_LOCKED, PROT_NONE),
+            static_cast<long>(kArea + 32 * P));
   EXPECT_EQ(VmFlagsAt(kArea + 32 * P), "mr mw me lo ");
   EXPECT_EQ(mm()->locked_vm, 7u);
   // 0123456
@@ -220,7 +224,8 @@ TEST_F(MmapTest, DoMmapDroppableIsNeverLocked) {
   EXPECT_FALSE(Kpf(Page(kArea), KPF_MLOCKED));
   EXPECT_EQ(sys_madvise(t_, kArea, 2 * P, MADV_KEEPONFORK), -EINVAL);
   ASSERT_EQ(sys_mlockall(t_, MCL_FUTURE | MCL_ONFAULT), 0);
-  ASSERT_EQ(MmapAt(kArea + 8 * P, 2, MAP_DROPPABLE | MAP_ANONYMOUS), static_cast<long>(kArea + 8 * P));
+  ASSERT_EQ(MmapAt(kArea + 8 * P, 2, MAP_DROPPABLE | MAP_ANONYMOUS),
+            static_cast<long>(kArea + 8 * P));
   EXPECT_EQ(VmFlagsAt(kArea + 8 * P), "rd wr mr mw me nr wf dd dp ");
   EXPECT_EQ(SmapsKb(kArea + 8 * P, "Rss"), 8);
   EXPECT_EQ(mm()->locked_vm, 0u);

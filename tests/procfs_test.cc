@@ -22,8 +22,9 @@ TEST(ShowSmapVmaFlags, MnemonicsInBitOrderWithTrailingSpace) {
   EXPECT_EQ(vm_flags_mnemonics(kAnon | VM_ACCOUNT | VM_LOCKED), "rd wr mr mw me lo ac ");
   EXPECT_EQ(vm_flags_mnemonics(kAnon | VM_ACCOUNT | VM_LOCKED | VM_LOCKONFAULT),
             "rd wr mr mw me lo lf ac ");
-  EXPECT_EQ(vm_flags_mnemonics(VM_READ | VM_MAYREAD | VM_PFNMAP | VM_IO | VM_DONTEXPAND | VM_DONTDUMP),
-            "rd mr pf io de dd ");
+  EXPECT_EQ(
+      vm_flags_mnemonics(VM_READ | VM_MAYREAD | VM_PFNMAP | VM_IO | VM_DONTEXPAND | VM_DONTDUMP),
+      "rd mr pf io de dd ");
   EXPECT_EQ(vm_flags_mnemonics(kAnon | VM_NORESERVE | VM_WIPEONFORK | VM_DONTDUMP | VM_DROPPABLE),
             "rd wr mr mw me nr wf dd dp ");
   EXPECT_EQ(vm_flags_mnemonics(kAnon | VM_ACCOUNT | VM_SEALED), "rd wr mr mw me ac sl ");
@@ -131,9 +132,9 @@ TEST_F(ProcfsTest, ShowMapVmaLineFormats) {
   ASSERT_NE(m_.create_file("/tmp/f4", 4 * P), nullptr);
   const long fd = sys_open(t_, "/tmp/f4", O_RDONLY);
   Map(kArea, 2);
-  ASSERT_EQ(sys_mmap(t_, kArea + 4 * P, P, PROT_READ, MAP_PRIVATE | MAP_FIXED,
-                     static_cast<int>(fd), P),
-            static_cast<long>(kArea + 4 * P));
+  ASSERT_EQ(
+      sys_mmap(t_, kArea + 4 * P, P, PROT_READ, MAP_PRIVATE | MAP_FIXED, static_cast<int>(fd), P),
+      static_cast<long>(kArea + 4 * P));
   const uint64_t brk0 = mm()->brk;
   ASSERT_EQ(sys_brk(t_, brk0 + P), static_cast<long>(brk0 + P));
   const std::string maps = proc_pid_maps(t_);
@@ -148,10 +149,10 @@ TEST_F(ProcfsTest, ShowMapVmaLineFormats) {
       << maps;
   EXPECT_NE(maps.find("7e0000000000-7e0000002000 rw-p 00000000 00:00 0 \n"), std::string::npos)
       << maps;
-  EXPECT_NE(maps.find(named(absl::StrFormat("7e0000004000-7e0000005000 r--p 00001000 fe:00 %d",
-                                            f->ino),
-                            "/tmp/f4")),
-            std::string::npos)
+  EXPECT_NE(
+      maps.find(named(absl::StrFormat("7e0000004000-7e0000005000 r--p 00001000 fe:00 %d", f->ino),
+                      "/tmp/f4")),
+      std::string::npos)
       << maps;
   const std::string gate =
       "ffffffffff600000-ffffffffff601000 --xp 00000000 00:00 0                  [vsyscall]\n";

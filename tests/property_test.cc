@@ -125,11 +125,15 @@ class Sequence {
 
   uint64_t RandomProt() {
     switch (Pick(8)) {
-      case 0: return PROT_NONE;
+      case 0:
+        return PROT_NONE;
       case 1:
-      case 2: return PROT_READ;
-      case 3: return PROT_READ | PROT_WRITE | PROT_EXEC;
-      default: return PROT_READ | PROT_WRITE;
+      case 2:
+        return PROT_READ;
+      case 3:
+        return PROT_READ | PROT_WRITE | PROT_EXEC;
+      default:
+        return PROT_READ | PROT_WRITE;
     }
   }
 
@@ -184,7 +188,8 @@ class Sequence {
       *op = two ? absl::StrFormat("mlock2(%#x, %#x, %d)", start, len, flags)
                 : absl::StrFormat("mlock(%#x, %#x)", start, len);
       r = two ? sys_mlock2(t_, start, len, flags) : sys_mlock(t_, start, len);
-      if (!OneOf(r, {0, -EINVAL, -ENOMEM, -EPERM, -EAGAIN})) return absl::StrCat("unexpected result ", r);
+      if (!OneOf(r, {0, -EINVAL, -ENOMEM, -EPERM, -EAGAIN}))
+        return absl::StrCat("unexpected result ", r);
       if (r == 0) return CheckRangeLocked(start, len, !(flags & MLOCK_ONFAULT));
     } else if (kind < 62) {  // munlock
       *op = absl::StrFormat("munlock(%#x, %#x)", start, len);
@@ -192,9 +197,15 @@ class Sequence {
       if (!OneOf(r, {0, -EINVAL, -ENOMEM})) return absl::StrCat("unexpected result ", r);
       if (r == 0) return CheckRangeUnlocked(start, len);
     } else if (kind < 65) {  // mlockall
-      static constexpr uint64_t kFlags[] = {MCL_CURRENT, MCL_FUTURE, MCL_CURRENT | MCL_FUTURE,
-                                            MCL_CURRENT | MCL_ONFAULT, MCL_FUTURE | MCL_ONFAULT,
-                                            MCL_CURRENT | MCL_FUTURE | MCL_ONFAULT, 0, MCL_ONFAULT, 8};
+      static constexpr uint64_t kFlags[] = {MCL_CURRENT,
+                                            MCL_FUTURE,
+                                            MCL_CURRENT | MCL_FUTURE,
+                                            MCL_CURRENT | MCL_ONFAULT,
+                                            MCL_FUTURE | MCL_ONFAULT,
+                                            MCL_CURRENT | MCL_FUTURE | MCL_ONFAULT,
+                                            0,
+                                            MCL_ONFAULT,
+                                            8};
       const uint64_t flags = kFlags[Pick(std::size(kFlags))];
       *op = absl::StrFormat("mlockall(%#x)", flags);
       r = sys_mlockall(t_, flags);
@@ -209,10 +220,10 @@ class Sequence {
       }
     } else if (kind < 77) {  // madvise
       static constexpr int kAdvice[] = {
-          MADV_DONTFORK, MADV_DOFORK,    MADV_WIPEONFORK, MADV_KEEPONFORK, MADV_NORMAL,
-          MADV_RANDOM,   MADV_SEQUENTIAL, MADV_DONTDUMP,  MADV_DODUMP,     MADV_HUGEPAGE,
-          MADV_NOHUGEPAGE, MADV_MERGEABLE, MADV_UNMERGEABLE, MADV_DONTNEED,
-          MADV_DONTNEED_LOCKED, MADV_COLD, MADV_PAGEOUT, MADV_WILLNEED};
+          MADV_DONTFORK,   MADV_DOFORK,     MADV_WIPEONFORK,  MADV_KEEPONFORK, MADV_NORMAL,
+          MADV_RANDOM,     MADV_SEQUENTIAL, MADV_DONTDUMP,    MADV_DODUMP,     MADV_HUGEPAGE,
+          MADV_NOHUGEPAGE, MADV_MERGEABLE,  MADV_UNMERGEABLE, MADV_DONTNEED,   MADV_DONTNEED_LOCKED,
+          MADV_COLD,       MADV_PAGEOUT,    MADV_WILLNEED};
       const int advice = kAdvice[Pick(std::size(kAdvice))];
       *op = absl::StrFormat("madvise(%#x, %#x, %d)", start, len, advice);
       r = sys_madvise(t_, start, len, advice);
@@ -262,7 +273,8 @@ class Sequence {
       const Vma* v = vma_lookup(mm, a);
       if (!v) return absl::StrFormat("mlock succeeded over the hole at %#x", a);
       if (v->vm_flags & (VM_SPECIAL | VM_DROPPABLE | VM_HUGETLB)) continue;
-      if (!(v->vm_flags & VM_LOCKED)) return absl::StrFormat("page %#x not VM_LOCKED after mlock", a);
+      if (!(v->vm_flags & VM_LOCKED))
+        return absl::StrFormat("page %#x not VM_LOCKED after mlock", a);
       if (populated && !mm->page_table.find(a >> PAGE_SHIFT))
         return absl::StrFormat("page %#x not populated after a successful mlock", a);
     }
@@ -274,8 +286,10 @@ class Sequence {
     const uint64_t s = start & PAGE_MASK;
     const uint64_t end = s + PAGE_ALIGN(len + offset_in_page(start));
     if (end <= s) return "";
-    for (const Vma* v = find_vma_intersection(mm, s, end); v && v->vm_start < end; v = vma_next(mm, v)) {
-      if (v->vm_flags & VM_LOCKED_MASK) return absl::StrFormat("VMA %#x locked after munlock", v->vm_start);
+    for (const Vma* v = find_vma_intersection(mm, s, end); v && v->vm_start < end;
+         v = vma_next(mm, v)) {
+      if (v->vm_flags & VM_LOCKED_MASK)
+        return absl::StrFormat("VMA %#x locked after munlock", v->vm_start);
     }
     return "";
   }
@@ -323,7 +337,8 @@ TEST(PropertyTest, RandomSyscallSequencesKeepInvariants) {
       std::string err = seq.Step(op);
       if (!err.empty()) {
         ADD_FAILURE() << "sequence seed " << seed + i << ", " << err << "\nVMAs now (relative to "
-                      << std::hex << kFixedBase << "):\n" << seq.Maps();
+                      << std::hex << kFixedBase << "):\n"
+                      << seq.Maps();
         ++failures;
         break;
       }

@@ -99,8 +99,9 @@ TEST(ScenarioParser, ErrorsNameLineColumnAndExpectation) {
               HasSubstr("did you mean 'p'?"));
   EXPECT_THAT(ParseError(std::string(kHeader) + "B: mlock(p, 8K)\n"),
               StartsWith("t.scn:4:1: error: unknown task 'B'"));
-  EXPECT_THAT(ParseError(std::string(kHeader) + "A: mmap(NULL, 4K, PROT_RAED, MAP_PRIVATE, -1, 0)\n"),
-              HasSubstr("did you mean 'PROT_READ'?"));
+  EXPECT_THAT(
+      ParseError(std::string(kHeader) + "A: mmap(NULL, 4K, PROT_RAED, MAP_PRIVATE, -1, 0)\n"),
+      HasSubstr("did you mean 'PROT_READ'?"));
   EXPECT_THAT(ParseError(std::string(kHeader) + "A: mlock(p, 8K) = -1 ENOMEN\n"),
               HasSubstr("did you mean 'ENOMEM'?"));
   EXPECT_THAT(ParseError(std::string(kHeader) + "expect A status VmLk = 0 kB\n"),
@@ -114,8 +115,9 @@ TEST(ScenarioParser, ErrorsNameLineColumnAndExpectation) {
   EXPECT_THAT(ParseError(std::string(kHeader) + "show A map\n"), HasSubstr("did you mean 'maps'?"));
   EXPECT_THAT(ParseError(std::string(kHeader) + "expekt A map_count = 1\n"),
               HasSubstr("did you mean 'expect'?"));
-  EXPECT_THAT(ParseError(std::string(kHeader) + "A: mlock(p, 8K, 1)\n"),
-              StartsWith("t.scn:4:18: error: found 3 arguments to mlock, expected 2: mlock(addr, len)"));
+  EXPECT_THAT(
+      ParseError(std::string(kHeader) + "A: mlock(p, 8K, 1)\n"),
+      StartsWith("t.scn:4:18: error: found 3 arguments to mlock, expected 2: mlock(addr, len)"));
   EXPECT_THAT(ParseError(std::string(kHeader) + "A: mlock(p, 8k)\n"),
               HasSubstr("size suffixes are K, M, G, T"));
   EXPECT_THAT(ParseError(std::string(kHeader) + "A: mlock(p, \"x\")\n"),

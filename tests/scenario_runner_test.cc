@@ -55,8 +55,9 @@ TEST(ScenarioRunner, CallResultsAreChecked) {
   EXPECT_THAT(Failures("A: mlock(p, 1P) = -1 ENOMEM\n"),
               ElementsAre("t.scn:6: expected mlock = -1 ENOMEM, found 0"));
   EXPECT_THAT(Failures("A: mlock(p+1, 1P) = ok\nA: munlock(p, 1T) = -1 ENOMEM\n"), IsEmpty());
-  EXPECT_THAT(Failures("A: q = mmap(p, 1P, PROT_READ, MAP_PRIVATE|MAP_ANONYMOUS|MAP_FIXED, -1, 0) = p\n"),
-              IsEmpty());
+  EXPECT_THAT(
+      Failures("A: q = mmap(p, 1P, PROT_READ, MAP_PRIVATE|MAP_ANONYMOUS|MAP_FIXED, -1, 0) = p\n"),
+      IsEmpty());
   EXPECT_THAT(Failures("A: write p 1P = 0\nA: read 0x1000 1 = -1 EFAULT\n"), IsEmpty());
   EXPECT_THAT(Failures("A: getrlimit(RLIMIT_MEMLOCK) = 0\nA: brk(0) = ok\n"), IsEmpty());
   EXPECT_THAT(Failures("A: capset(-CAP_IPC_LOCK) = 0\nA: capset(+CAP_IPC_LOCK) = -1 EPERM\n"),

@@ -23,8 +23,8 @@ class SwapTest : public ::testing::Test {
   }
   void TearDown() override { EXPECT_TRUE(m_.invariant_status().ok()) << m_.invariant_status(); }
   long MapWritten(uint64_t pages) {
-    long p = sys_mmap(a_, 0, pages * PAGE_SIZE, PROT_READ | PROT_WRITE,
-                      MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
+    long p = sys_mmap(a_, 0, pages * PAGE_SIZE, PROT_READ | PROT_WRITE, MAP_PRIVATE | MAP_ANONYMOUS,
+                      -1, 0);
     EXPECT_GT(p, 0);
     EXPECT_EQ(user_access(a_, p, pages * PAGE_SIZE, true), 0);
     lru_add_drain(m_);
@@ -192,8 +192,8 @@ TEST(SwapReclaim, PressureSwapsUnlockedAnonNeverLocked) {
   long locked = sys_mmap(t, 0, 256 * PAGE_SIZE, PROT_READ | PROT_WRITE,
                          MAP_PRIVATE | MAP_ANONYMOUS | MAP_LOCKED, -1, 0);
   ASSERT_GT(locked, 0);
-  long big = sys_mmap(t, 0, 6000 * PAGE_SIZE, PROT_READ | PROT_WRITE,
-                      MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
+  long big =
+      sys_mmap(t, 0, 6000 * PAGE_SIZE, PROT_READ | PROT_WRITE, MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
   ASSERT_EQ(user_access(t, big, 6000 * PAGE_SIZE, true), 0);
   EXPECT_GT(t.mm->rss_stat[MM_SWAPENTS], 0);
   for (int i = 0; i < 256; ++i) ASSERT_TRUE(page_info(t, locked + i * PAGE_SIZE).present) << i;

@@ -234,7 +234,8 @@ TEST_F(VmaTest, AnonVmaPrepareNeighbourFaultedWhileFlagsDifferedDoesNotRemerge) 
 // (case 3: next grows down and takes the new pgoff).
 TEST_F(VmaTest, VmaMergeNewRangeHintlessMmapsAreAdjacentAndMerge) {
   const long first = sys_mmap(t_, 0, P, PROT_READ | PROT_WRITE, MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
-  const long second = sys_mmap(t_, 0, P, PROT_READ | PROT_WRITE, MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
+  const long second =
+      sys_mmap(t_, 0, P, PROT_READ | PROT_WRITE, MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
   ASSERT_GT(first, 0);
   EXPECT_EQ(second, first - static_cast<long>(P));
   EXPECT_EQ(LayoutOf(second, 2), (Layout{V(0, 2, kRW)}));

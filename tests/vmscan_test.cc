@@ -54,8 +54,8 @@ TEST(Vmscan, ReclaimNeverEvictsPagesMappedByVmLocked) {
 TEST(Vmscan, PageoutWithoutSwapActivatesAnonPages) {
   Machine m(SmallMachine());
   Task& t = m.spawn("A", Image::kEmpty);
-  long p = sys_mmap(t, 0, 4 * PAGE_SIZE, PROT_READ | PROT_WRITE, MAP_PRIVATE | MAP_ANONYMOUS,
-                    -1, 0);
+  long p =
+      sys_mmap(t, 0, 4 * PAGE_SIZE, PROT_READ | PROT_WRITE, MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
   ASSERT_EQ(user_access(t, p, 4 * PAGE_SIZE, true), 0);
   lru_add_drain(m);
   const int64_t act = m.vmstat[pgactivate];

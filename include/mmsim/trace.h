@@ -62,11 +62,12 @@ class TraceScope {
 #define MMSIM_CAT2(a, b) a##b
 #define MMSIM_CAT(a, b) MMSIM_CAT2(a, b)
 // Marks the current function as the model of the kernel function `name`.
-#define TRACE_FN(trace_ptr, name) ::mmsim::TraceScope MMSIM_CAT(trace_scope_, __LINE__)(trace_ptr, name)
+#define TRACE_FN(trace_ptr, name) \
+  ::mmsim::TraceScope MMSIM_CAT(trace_scope_, __LINE__)(trace_ptr, name)
 // Records a decision; the format arguments are evaluated only when tracing.
-#define TRACE_NOTE(trace_ptr, ...)                                              \
-  do {                                                                          \
-    if (trace_ptr) (trace_ptr)->note(absl::StrFormat(__VA_ARGS__));             \
+#define TRACE_NOTE(trace_ptr, ...)                                  \
+  do {                                                              \
+    if (trace_ptr) (trace_ptr)->note(absl::StrFormat(__VA_ARGS__)); \
   } while (0)
 
 #endif  // MMSIM_TRACE_H_

@@ -8,36 +8,36 @@
 
 namespace mmsim {
 
-#define MMSIM_VMSTAT_ITEMS(X)   \
-  X(nr_free_pages)              \
-  X(nr_inactive_anon)           \
-  X(nr_active_anon)             \
-  X(nr_inactive_file)           \
-  X(nr_active_file)             \
-  X(nr_unevictable)             \
-  X(nr_mlock)                   \
-  X(nr_anon_pages)              \
-  X(nr_mapped)                  \
-  X(nr_file_pages)              \
-  X(pgfault)                    \
-  X(pgmajfault)                 \
-  X(pgactivate)                 \
-  X(pgdeactivate)               \
-  X(pgrefill)                   \
-  X(pgscan_kswapd)              \
-  X(pgscan_direct)              \
-  X(pgsteal_kswapd)             \
-  X(pgsteal_direct)             \
-  X(pgscan_anon)                \
-  X(pgscan_file)                \
-  X(pgsteal_anon)               \
-  X(pgsteal_file)               \
-  X(unevictable_pgs_culled)     \
-  X(unevictable_pgs_scanned)    \
-  X(unevictable_pgs_rescued)    \
-  X(unevictable_pgs_mlocked)    \
-  X(unevictable_pgs_munlocked)  \
-  X(unevictable_pgs_cleared)    \
+#define MMSIM_VMSTAT_ITEMS(X)  \
+  X(nr_free_pages)             \
+  X(nr_inactive_anon)          \
+  X(nr_active_anon)            \
+  X(nr_inactive_file)          \
+  X(nr_active_file)            \
+  X(nr_unevictable)            \
+  X(nr_mlock)                  \
+  X(nr_anon_pages)             \
+  X(nr_mapped)                 \
+  X(nr_file_pages)             \
+  X(pgfault)                   \
+  X(pgmajfault)                \
+  X(pgactivate)                \
+  X(pgdeactivate)              \
+  X(pgrefill)                  \
+  X(pgscan_kswapd)             \
+  X(pgscan_direct)             \
+  X(pgsteal_kswapd)            \
+  X(pgsteal_direct)            \
+  X(pgscan_anon)               \
+  X(pgscan_file)               \
+  X(pgsteal_anon)              \
+  X(pgsteal_file)              \
+  X(unevictable_pgs_culled)    \
+  X(unevictable_pgs_scanned)   \
+  X(unevictable_pgs_rescued)   \
+  X(unevictable_pgs_mlocked)   \
+  X(unevictable_pgs_munlocked) \
+  X(unevictable_pgs_cleared)   \
   X(unevictable_pgs_stranded)
 
 enum VmStatItem : int {

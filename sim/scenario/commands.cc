@@ -42,14 +42,22 @@ bool ReadFile(const std::string& path, std::string* text) {
 
 const char* KindName(Step::Kind k) {
   switch (k) {
-    case Step::kFile: return "file";
-    case Step::kTask: return "task";
-    case Step::kCall: return "call";
-    case Step::kAccess: return "access";
-    case Step::kSysctl: return "sysctl";
-    case Step::kMark: return "mark";
-    case Step::kExpect: return "expect";
-    case Step::kShow: return "show";
+    case Step::kFile:
+      return "file";
+    case Step::kTask:
+      return "task";
+    case Step::kCall:
+      return "call";
+    case Step::kAccess:
+      return "access";
+    case Step::kSysctl:
+      return "sysctl";
+    case Step::kMark:
+      return "mark";
+    case Step::kExpect:
+      return "expect";
+    case Step::kShow:
+      return "show";
   }
   return "?";
 }
@@ -67,7 +75,8 @@ ScenarioOutcome CheckScenario(const Scenario& sc) {
       o.diagnostics.push_back(std::string(r.status().message()));
       return o;
     }
-    for (const std::string& f : r->failures) o.diagnostics.push_back(absl::StrCat(Where(s), ": ", f));
+    for (const std::string& f : r->failures)
+      o.diagnostics.push_back(absl::StrCat(Where(s), ": ", f));
   }
   o.passed = o.diagnostics.empty();
   return o;
@@ -127,7 +136,9 @@ int CmdRun(const std::string& file, bool json, std::ostream& out, std::ostream& 
     auto r = runner.RunStep();
     if (!r.ok()) {
       if (json) {
-        nlohmann::json j = {{"file", s.loc.file}, {"line", s.loc.line}, {"kind", "error"},
+        nlohmann::json j = {{"file", s.loc.file},
+                            {"line", s.loc.line},
+                            {"kind", "error"},
                             {"error", std::string(r.status().message())}};
         out << j.dump() << "\n";
       }
@@ -136,15 +147,16 @@ int CmdRun(const std::string& file, bool json, std::ostream& out, std::ostream& 
     }
     failures += static_cast<int>(r->failures.size());
     if (json) {
-      nlohmann::json j = {{"file", s.loc.file}, {"line", s.loc.line}, {"kind", KindName(s.kind)},
-                          {"text", s.text}};
+      nlohmann::json j = {
+          {"file", s.loc.file}, {"line", s.loc.line}, {"kind", KindName(s.kind)}, {"text", s.text}};
       if (!s.task.empty()) j["task"] = s.task;
       if (r->is_call) {
         j["call"] = std::string(
             absl::StripAsciiWhitespace(s.text.substr(std::min(s.text.size(), s.task.size() + 1))));
         j["display"] = r->display;
         j["result"] = r->result;
-        j["errno"] = r->errno_name.empty() ? nlohmann::json(nullptr) : nlohmann::json(r->errno_name);
+        j["errno"] =
+            r->errno_name.empty() ? nlohmann::json(nullptr) : nlohmann::json(r->errno_name);
       }
       if (s.kind == Step::kShow) j["view"] = r->view;
       if (s.kind == Step::kExpect || !r->failures.empty()) {
@@ -159,11 +171,13 @@ int CmdRun(const std::string& file, bool json, std::ostream& out, std::ostream& 
     for (const std::string& f : r->failures) out << Indent(absl::StrCat("FAILED: ", f), "    ");
     if (!r->view.empty()) out << r->view;
   }
-  if (failures && !json) err << failures << " expectation" << (failures == 1 ? "" : "s") << " failed\n";
+  if (failures && !json)
+    err << failures << " expectation" << (failures == 1 ? "" : "s") << " failed\n";
   return failures ? 1 : 0;
 }
 
-int CmdCheck(const std::vector<std::string>& paths, bool tap, std::ostream& out, std::ostream& err) {
+int CmdCheck(const std::vector<std::string>& paths, bool tap, std::ostream& out,
+             std::ostream& err) {
   std::vector<std::string> errors;
   const std::vector<std::string> files = CollectScenarioFiles(paths, &errors);
   for (const std::string& e : errors) err << e << "\n";
@@ -288,10 +302,12 @@ int CmdShow(const std::string& file, const std::string& view, const std::vector<
       }
     }
     if (task.empty()) {
-      err << file << ": error: the scenario has no task, expected one for the " << view << " view\n";
+      err << file << ": error: the scenario has no task, expected one for the " << view
+          << " view\n";
       return 1;
     }
-    line = absl::StrCat("show ", task, " ", view, rest.empty() ? "" : " ", absl::StrJoin(rest, " "));
+    line =
+        absl::StrCat("show ", task, " ", view, rest.empty() ? "" : " ", absl::StrJoin(rest, " "));
   }
   if (!text.empty() && text.back() != '\n') text += '\n';
   const int view_line = static_cast<int>(std::count(text.begin(), text.end(), '\n')) + 1;
@@ -300,7 +316,8 @@ int CmdShow(const std::string& file, const std::string& view, const std::vector<
   if (!sc.ok()) {
     std::string msg(sc.status().message());
     const std::string at = absl::StrCat(file, ":", view_line, ":");
-    if (absl::StartsWith(msg, at)) msg = absl::StrCat("mmsim show: ", line, ": col ", msg.substr(at.size()));
+    if (absl::StartsWith(msg, at))
+      msg = absl::StrCat("mmsim show: ", line, ": col ", msg.substr(at.size()));
     err << msg << "\n";
     return 1;
   }

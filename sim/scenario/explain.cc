@@ -49,10 +49,9 @@ MmSnap SnapshotMm(const Task* t, const Machine& m) {
   return s;
 }
 
-std::pair<uint64_t, uint64_t> ChooseWindow(const MmSnap& before, const MmSnap& after,
-                                           bool has_range, uint64_t range_start,
-                                           uint64_t range_end,
-                                           const std::vector<std::pair<uint64_t, uint64_t>>& mapped) {
+std::pair<uint64_t, uint64_t> ChooseWindow(
+    const MmSnap& before, const MmSnap& after, bool has_range, uint64_t range_start,
+    uint64_t range_end, const std::vector<std::pair<uint64_t, uint64_t>>& mapped) {
   uint64_t lo = 0, hi = 0;
   if (has_range && range_start < range_end) {
     lo = range_start;
@@ -117,7 +116,8 @@ std::pair<uint64_t, uint64_t> ChooseWindow(const MmSnap& before, const MmSnap& a
     }
   }
   if (prev_end && lo - prev_end <= near) lo = prev_end - std::min(prev_end, kPadPages * PAGE_SIZE);
-  if (next_start != ~uint64_t{0} && next_start - hi <= near) hi = next_start + kPadPages * PAGE_SIZE;
+  if (next_start != ~uint64_t{0} && next_start - hi <= near)
+    hi = next_start + kPadPages * PAGE_SIZE;
   // Clip a padded neighbour to its own extent.
   for (const MmSnap* s : {&before, &after}) {
     for (const VmaSnap& v : s->vmas) {
@@ -172,8 +172,9 @@ std::string RenderLayout(const MmSnap& before, const MmSnap& after, uint64_t lo,
     while (!r.empty() && r.back() == ' ') r.pop_back();
     return r;
   };
-  std::string out = absl::StrFormat("  layout: %d page%s per column, column 0 = %#x, %d pages shown\n",
-                                    scale, scale == 1 ? "" : "s", lo, pages);
+  std::string out =
+      absl::StrFormat("  layout: %d page%s per column, column 0 = %#x, %d pages shown\n", scale,
+                      scale == 1 ? "" : "s", lo, pages);
   const char* kHex = "0123456789abcdef";
   if (cols > 16) {
     std::string hiline(cols, ' ');
@@ -201,10 +202,10 @@ std::string RenderLayout(const MmSnap& before, const MmSnap& after, uint64_t lo,
       if (!Intersects(v, lo, hi)) continue;
       std::string extra = LockMnemonics(v.flags);
       if (!v.name.empty()) absl::StrAppend(&extra, extra.empty() ? "" : "  ", v.name);
-      absl::StrAppendFormat(&out, "    %-7s %c %012x-%012x %s %6d page%s%s%s\n", first ? label : "",
-                            letter_of(v), v.start, v.end, vma_perms(v.flags),
-                            (v.end - v.start) >> PAGE_SHIFT, v.end - v.start == PAGE_SIZE ? " " : "s",
-                            extra.empty() ? "" : "  ", extra);
+      absl::StrAppendFormat(
+          &out, "    %-7s %c %012x-%012x %s %6d page%s%s%s\n", first ? label : "", letter_of(v),
+          v.start, v.end, vma_perms(v.flags), (v.end - v.start) >> PAGE_SHIFT,
+          v.end - v.start == PAGE_SIZE ? " " : "s", extra.empty() ? "" : "  ", extra);
       first = false;
     }
     if (first) absl::StrAppendFormat(&out, "    %-7s (no VMA in the window)\n", label);
@@ -215,9 +216,9 @@ std::string RenderLayout(const MmSnap& before, const MmSnap& after, uint64_t lo,
 }
 
 std::string RenderCounters(const MmSnap& before, const MmSnap& after) {
-  std::string out = absl::StrFormat("  counters: locked_vm %d -> %d pages, map_count %d -> %d\n",
-                                    before.locked_vm, after.locked_vm, before.map_count,
-                                    after.map_count);
+  std::string out =
+      absl::StrFormat("  counters: locked_vm %d -> %d pages, map_count %d -> %d\n",
+                      before.locked_vm, after.locked_vm, before.map_count, after.map_count);
   std::string deltas;
   for (int i = 0; i < NR_VMSTAT_ITEMS; ++i) {
     const auto item = static_cast<VmStatItem>(i);
@@ -227,8 +228,8 @@ std::string RenderCounters(const MmSnap& before, const MmSnap& after) {
     const int64_t d = after.vmstat[item] - before.vmstat[item];
     if (d) absl::StrAppendFormat(&deltas, "%s%s %+d", deltas.empty() ? "" : ", ", name, d);
   }
-  absl::StrAppend(&out, "  vmstat:   ", deltas.empty() ? "no mlock/unevictable counter moved" : deltas,
-                  "\n");
+  absl::StrAppend(
+      &out, "  vmstat:   ", deltas.empty() ? "no mlock/unevictable counter moved" : deltas, "\n");
   return out;
 }
 

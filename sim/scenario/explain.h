@@ -35,10 +35,9 @@ MmSnap SnapshotMm(const Task* t, const Machine& m);
 
 // The window of pages to draw: the step's range if it has one, else the union of what the
 // task mapped, widened to whole VMAs (within reason) and padded by one VMA each side.
-std::pair<uint64_t, uint64_t> ChooseWindow(const MmSnap& before, const MmSnap& after,
-                                           bool has_range, uint64_t range_start,
-                                           uint64_t range_end,
-                                           const std::vector<std::pair<uint64_t, uint64_t>>& mapped);
+std::pair<uint64_t, uint64_t> ChooseWindow(
+    const MmSnap& before, const MmSnap& after, bool has_range, uint64_t range_start,
+    uint64_t range_end, const std::vector<std::pair<uint64_t, uint64_t>>& mapped);
 
 // The picture: ruler, before row, the step's range as `*`, after row, and a legend.
 std::string RenderLayout(const MmSnap& before, const MmSnap& after, uint64_t lo, uint64_t hi,

@@ -33,15 +33,15 @@ struct NamedValue {
 
 // MADV_* values of Linux 6.18 (include/uapi/asm-generic/mman-common.h).
 constexpr NamedValue kMadvise[] = {
-    {"MADV_NORMAL", 0},          {"MADV_RANDOM", 1},          {"MADV_SEQUENTIAL", 2},
-    {"MADV_WILLNEED", 3},        {"MADV_DONTNEED", 4},        {"MADV_FREE", 8},
-    {"MADV_REMOVE", 9},          {"MADV_DONTFORK", 10},       {"MADV_DOFORK", 11},
-    {"MADV_MERGEABLE", 12},      {"MADV_UNMERGEABLE", 13},    {"MADV_HUGEPAGE", 14},
-    {"MADV_NOHUGEPAGE", 15},     {"MADV_DONTDUMP", 16},       {"MADV_DODUMP", 17},
-    {"MADV_WIPEONFORK", 18},     {"MADV_KEEPONFORK", 19},     {"MADV_COLD", 20},
-    {"MADV_PAGEOUT", 21},        {"MADV_POPULATE_READ", 22},  {"MADV_POPULATE_WRITE", 23},
-    {"MADV_DONTNEED_LOCKED", 24}, {"MADV_COLLAPSE", 25},      {"MADV_HWPOISON", 100},
-    {"MADV_SOFT_OFFLINE", 101},  {"MADV_GUARD_INSTALL", 102}, {"MADV_GUARD_REMOVE", 103},
+    {"MADV_NORMAL", 0},           {"MADV_RANDOM", 1},          {"MADV_SEQUENTIAL", 2},
+    {"MADV_WILLNEED", 3},         {"MADV_DONTNEED", 4},        {"MADV_FREE", 8},
+    {"MADV_REMOVE", 9},           {"MADV_DONTFORK", 10},       {"MADV_DOFORK", 11},
+    {"MADV_MERGEABLE", 12},       {"MADV_UNMERGEABLE", 13},    {"MADV_HUGEPAGE", 14},
+    {"MADV_NOHUGEPAGE", 15},      {"MADV_DONTDUMP", 16},       {"MADV_DODUMP", 17},
+    {"MADV_WIPEONFORK", 18},      {"MADV_KEEPONFORK", 19},     {"MADV_COLD", 20},
+    {"MADV_PAGEOUT", 21},         {"MADV_POPULATE_READ", 22},  {"MADV_POPULATE_WRITE", 23},
+    {"MADV_DONTNEED_LOCKED", 24}, {"MADV_COLLAPSE", 25},       {"MADV_HWPOISON", 100},
+    {"MADV_SOFT_OFFLINE", 101},   {"MADV_GUARD_INSTALL", 102}, {"MADV_GUARD_REMOVE", 103},
 };
 
 const absl::flat_hash_map<std::string, uint64_t>& ConstantTable() {
@@ -105,16 +105,46 @@ const absl::flat_hash_map<std::string, uint64_t>& ConstantTable() {
 }
 
 constexpr const char* kCapabilities[] = {
-    "CAP_CHOWN",           "CAP_DAC_OVERRIDE",   "CAP_DAC_READ_SEARCH", "CAP_FOWNER",
-    "CAP_FSETID",          "CAP_KILL",           "CAP_SETGID",          "CAP_SETUID",
-    "CAP_SETPCAP",         "CAP_LINUX_IMMUTABLE", "CAP_NET_BIND_SERVICE", "CAP_NET_BROADCAST",
-    "CAP_NET_ADMIN",       "CAP_NET_RAW",        "CAP_IPC_LOCK",        "CAP_IPC_OWNER",
-    "CAP_SYS_MODULE",      "CAP_SYS_RAWIO",      "CAP_SYS_CHROOT",      "CAP_SYS_PTRACE",
-    "CAP_SYS_PACCT",       "CAP_SYS_ADMIN",      "CAP_SYS_BOOT",        "CAP_SYS_NICE",
-    "CAP_SYS_RESOURCE",    "CAP_SYS_TIME",       "CAP_SYS_TTY_CONFIG",  "CAP_MKNOD",
-    "CAP_LEASE",           "CAP_AUDIT_WRITE",    "CAP_AUDIT_CONTROL",   "CAP_SETFCAP",
-    "CAP_MAC_OVERRIDE",    "CAP_MAC_ADMIN",      "CAP_SYSLOG",          "CAP_WAKE_ALARM",
-    "CAP_BLOCK_SUSPEND",   "CAP_AUDIT_READ",     "CAP_PERFMON",         "CAP_BPF",
+    "CAP_CHOWN",
+    "CAP_DAC_OVERRIDE",
+    "CAP_DAC_READ_SEARCH",
+    "CAP_FOWNER",
+    "CAP_FSETID",
+    "CAP_KILL",
+    "CAP_SETGID",
+    "CAP_SETUID",
+    "CAP_SETPCAP",
+    "CAP_LINUX_IMMUTABLE",
+    "CAP_NET_BIND_SERVICE",
+    "CAP_NET_BROADCAST",
+    "CAP_NET_ADMIN",
+    "CAP_NET_RAW",
+    "CAP_IPC_LOCK",
+    "CAP_IPC_OWNER",
+    "CAP_SYS_MODULE",
+    "CAP_SYS_RAWIO",
+    "CAP_SYS_CHROOT",
+    "CAP_SYS_PTRACE",
+    "CAP_SYS_PACCT",
+    "CAP_SYS_ADMIN",
+    "CAP_SYS_BOOT",
+    "CAP_SYS_NICE",
+    "CAP_SYS_RESOURCE",
+    "CAP_SYS_TIME",
+    "CAP_SYS_TTY_CONFIG",
+    "CAP_MKNOD",
+    "CAP_LEASE",
+    "CAP_AUDIT_WRITE",
+    "CAP_AUDIT_CONTROL",
+    "CAP_SETFCAP",
+    "CAP_MAC_OVERRIDE",
+    "CAP_MAC_ADMIN",
+    "CAP_SYSLOG",
+    "CAP_WAKE_ALARM",
+    "CAP_BLOCK_SUSPEND",
+    "CAP_AUDIT_READ",
+    "CAP_PERFMON",
+    "CAP_BPF",
     "CAP_CHECKPOINT_RESTORE",
 };
 
@@ -139,9 +169,10 @@ constexpr SyscallInfo kSyscalls[] = {
 };
 
 constexpr const char* kNotModelled[] = {
-    "fork",   "vfork",  "clone",  "clone3",  "exec",   "execve", "execveat",
-    "exit",   "exit_group", "mremap", "mseal", "shmget", "shmat",  "shmctl",
-    "process_madvise", "remap_file_pages", "userfaultfd", "swapon", "swapoff",
+    "fork",     "vfork",  "clone",           "clone3",           "exec",        "execve",
+    "execveat", "exit",   "exit_group",      "mremap",           "mseal",       "shmget",
+    "shmat",    "shmctl", "process_madvise", "remap_file_pages", "userfaultfd", "swapon",
+    "swapoff",
 };
 
 std::vector<std::string> SplitWords(const std::string& s, char sep) {
@@ -241,8 +272,8 @@ std::optional<int> LookupCapability(absl::string_view name) {
 }
 
 const std::vector<std::string>& CapabilityNames() {
-  static const auto* v = new std::vector<std::string>(std::begin(kCapabilities),
-                                                      std::end(kCapabilities));
+  static const auto* v =
+      new std::vector<std::string>(std::begin(kCapabilities), std::end(kCapabilities));
   return *v;
 }
 

@@ -53,8 +53,8 @@ struct Token {
   Kind kind = kEnd;
   std::string text;  // identifier, punctuation, or the string's contents
   uint64_t value = 0;
-  int col = 1;        // 1-based
-  size_t begin = 0;   // byte offsets into the line
+  int col = 1;       // 1-based
+  size_t begin = 0;  // byte offsets into the line
   size_t end = 0;
   bool space_before = false;
 };
@@ -176,12 +176,23 @@ absl::Status Lex(const std::string& raw, Line* l) {
       if (j < n && (j + 1 >= n || !IsIdentChar(raw[j + 1]))) {
         int shift = -1;
         switch (raw[j]) {
-          case 'K': shift = 10; break;
-          case 'M': shift = 20; break;
-          case 'G': shift = 30; break;
-          case 'T': shift = 40; break;
-          case 'P': shift = 12; break;
-          default: break;
+          case 'K':
+            shift = 10;
+            break;
+          case 'M':
+            shift = 20;
+            break;
+          case 'G':
+            shift = 30;
+            break;
+          case 'T':
+            shift = 40;
+            break;
+          case 'P':
+            shift = 12;
+            break;
+          default:
+            break;
         }
         if (shift >= 0) {
           if (v > (~uint64_t{0} >> shift)) overflow = true;
@@ -433,7 +444,8 @@ absl::StatusOr<Expr> Parser::ParseUnary(Line& l, bool word, int depth) {
     e.value = t.value;
     if (l.peek().kind == Token::kIdent && !l.peek().space_before) {
       const Token& junk = l.peek();
-      return ErrorAt(l, junk, absl::StrCat("unexpected '", junk.text, "' after number '", t.text, "'"),
+      return ErrorAt(l, junk,
+                     absl::StrCat("unexpected '", junk.text, "' after number '", t.text, "'"),
                      "an operator or a blank",
                      "size suffixes are K, M, G, T (powers of 1024) and P (pages of 4096)");
     }
@@ -525,8 +537,8 @@ absl::Status Parser::ParseLine(Line& l, const std::vector<std::string>& lines, s
     if (std::find(Keywords().begin(), Keywords().end(), w) == Keywords().end()) {
       std::string hint = DidYouMean(w, tasks_);
       if (hint.empty() && tasks_.empty()) hint = absl::StrCat("declare it first: `task ", w, "`");
-      return ErrorAt(l, first, absl::StrCat("unknown task '", w, "'"), "a task declared by `task NAME`",
-                     hint);
+      return ErrorAt(l, first, absl::StrCat("unknown task '", w, "'"),
+                     "a task declared by `task NAME`", hint);
     }
   }
   if (w == "machine") return ParseMachine(l);
@@ -563,8 +575,8 @@ absl::Status Parser::ParseMachine(Line& l) {
     return ErrorAt(l, kw, "'machine' after a task, file or step",
                    "`machine` before everything else");
   }
-  static const std::vector<std::string> kKeys = {"ram", "max_map_count", "anon_vma_name",
-                                                 "memlock", "nr_cpus"};
+  static const std::vector<std::string> kKeys = {"ram", "max_map_count", "anon_vma_name", "memlock",
+                                                 "nr_cpus"};
   while (!l.at_end()) {
     const Token& key = l.peek();
     ASSIGN_OR_RETURN(std::string k, ExpectIdent(l, "a setting such as ram=64M"));
@@ -589,16 +601,23 @@ absl::Status Parser::ParseMachine(Line& l) {
     // Constant expressions: evaluate here (no symbols can occur before tasks exist).
     std::function<uint64_t(const Expr&)> eval = [&](const Expr& x) -> uint64_t {
       switch (x.kind) {
-        case Expr::kNumber: return x.value;
-        case Expr::kSymbol: return 0;
-        case Expr::kNegate: return uint64_t{0} - eval(*x.lhs);
+        case Expr::kNumber:
+          return x.value;
+        case Expr::kSymbol:
+          return 0;
+        case Expr::kNegate:
+          return uint64_t{0} - eval(*x.lhs);
         case Expr::kBinary: {
           const uint64_t a = eval(*x.lhs), b = eval(*x.rhs);
           switch (x.op) {
-            case '+': return a + b;
-            case '-': return a - b;
-            case '*': return a * b;
-            default: return a | b;
+            case '+':
+              return a + b;
+            case '-':
+              return a - b;
+            case '*':
+              return a * b;
+            default:
+              return a | b;
           }
         }
       }
@@ -607,8 +626,7 @@ absl::Status Parser::ParseMachine(Line& l) {
     const uint64_t v = eval(e);
     if (k == "ram") {
       if (v < (1ull << 20) || v > kMaxRamBytes) {
-        return ErrorAt(l, vt, absl::StrCat("ram=", e.text),
-                       "a size between 1M and 64G");
+        return ErrorAt(l, vt, absl::StrCat("ram=", e.text), "a size between 1M and 64G");
       }
       sc_.config.ram_pages = v >> PAGE_SHIFT;
     } else if (k == "max_map_count") {
@@ -632,7 +650,8 @@ absl::Status Parser::ParseInclude(Line& l, int depth) {
   const Token& kw = l.next();
   const Token& pt = l.peek();
   if (pt.kind != Token::kString) {
-    return ErrorAt(l, pt, absl::StrCat("found ", Describe(pt)), "a quoted path: include \"common.scn\"");
+    return ErrorAt(l, pt, absl::StrCat("found ", Describe(pt)),
+                   "a quoted path: include \"common.scn\"");
   }
   l.next();
   RETURN_IF_ERROR(ExpectEnd(l));
@@ -839,8 +858,7 @@ absl::Status Parser::ParseCall(Line& l, Step* s) {
   const SyscallInfo* info = LookupSyscall(nt.text);
   if (!info) {
     return ErrorAt(l, nt, absl::StrCat("unknown syscall '", nt.text, "'"),
-                   "a syscall such as mmap, mlock, munlock",
-                   DidYouMean(nt.text, SyscallNames()));
+                   "a syscall such as mmap, mlock, munlock", DidYouMean(nt.text, SyscallNames()));
   }
   s->call = info->name;
   RETURN_IF_ERROR(ExpectPunct(l, '(', absl::StrCat("'(' after ", info->name)));
@@ -868,7 +886,8 @@ absl::Status Parser::ParseCall(Line& l, Step* s) {
       a.cap = *bit;
       a.text = absl::StrCat(a.cap_sign > 0 ? "+" : "-", cap);
     } else if (at.kind == Token::kString) {
-      const bool string_ok = (s->call == "open" && index == 0) || (s->call == "prctl" && index == 4);
+      const bool string_ok =
+          (s->call == "open" && index == 0) || (s->call == "prctl" && index == 4);
       if (!string_ok) {
         return ErrorAt(l, at, absl::StrCat("found ", Describe(at)), "an integer expression",
                        absl::StrCat("the call is ", info->signature));
@@ -896,12 +915,11 @@ absl::Status Parser::ParseCall(Line& l, Step* s) {
   const Token& close = l.next();
   const int n = static_cast<int>(s->args.size());
   if (n < info->min_args || n > info->max_args) {
-    return ErrorAt(l, close,
-                   absl::StrCat("found ", n, " argument", n == 1 ? "" : "s", " to ", info->name),
-                   absl::StrCat(info->min_args == info->max_args
-                                    ? absl::StrCat(info->min_args)
-                                    : absl::StrCat(info->min_args, " or more"),
-                                ": ", info->signature));
+    return ErrorAt(
+        l, close, absl::StrCat("found ", n, " argument", n == 1 ? "" : "s", " to ", info->name),
+        absl::StrCat(info->min_args == info->max_args ? absl::StrCat(info->min_args)
+                                                      : absl::StrCat(info->min_args, " or more"),
+                     ": ", info->signature));
   }
   // prctl: only PR_SET_VMA / PR_SET_VMA_ANON_NAME is modelled.
   if (s->call == "prctl") {
@@ -909,7 +927,8 @@ absl::Status Parser::ParseCall(Line& l, Step* s) {
     const Arg& sub = s->args[1];
     if (op.kind != Arg::kExpr || op.expr.uses_symbol || op.expr.kind != Expr::kNumber ||
         op.expr.value != static_cast<uint64_t>(PR_SET_VMA)) {
-      return ErrorAt(l.file, l.number, op.expr.loc.col, absl::StrCat("prctl option '", op.text, "'"),
+      return ErrorAt(l.file, l.number, op.expr.loc.col,
+                     absl::StrCat("prctl option '", op.text, "'"),
                      "PR_SET_VMA (the only prctl modelled)");
     }
     if (sub.kind != Arg::kExpr || sub.expr.uses_symbol || sub.expr.kind != Expr::kNumber ||
@@ -1102,7 +1121,8 @@ absl::Status Parser::ParseExpect(Line& l, const std::vector<std::string>& lines,
       MapsRow mr;
       mr.loc = row.loc(row.peek());
       ASSIGN_OR_RETURN(mr.start, ParseExpr(row, true));
-      if (row.at_end()) return ErrorAt(row, row.peek(), "found end of line", "END PERMS after START");
+      if (row.at_end())
+        return ErrorAt(row, row.peek(), "found end of line", "END PERMS after START");
       ASSIGN_OR_RETURN(mr.end, ParseExpr(row, true));
       const Token& pt = row.peek();
       ASSIGN_OR_RETURN(mr.perms, TakeWord(row, "permissions such as rw-p"));
@@ -1174,7 +1194,8 @@ absl::Status Parser::ParseExpect(Line& l, const std::vector<std::string>& lines,
         if (std::find(VmFlagMnemonics().begin(), VmFlagMnemonics().end(), m) ==
             VmFlagMnemonics().end()) {
           return ErrorAt(l, mt, absl::StrCat("unknown VmFlags mnemonic '", m, "'"),
-                         "a two-letter mnemonic such as rd wr lo", DidYouMean(m, VmFlagMnemonics()));
+                         "a two-letter mnemonic such as rd wr lo",
+                         DidYouMean(m, VmFlagMnemonics()));
         }
         x.expected.words.push_back(m);
       }

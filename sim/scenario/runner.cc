@@ -89,9 +89,9 @@ absl::StatusOr<uint64_t> Runner::Eval(const Expr& e) const {
     case Expr::kSymbol: {
       auto it = symbols_.find(e.name);
       if (it == symbols_.end()) {
-        return absl::FailedPreconditionError(absl::StrCat(
-            e.loc.file, ":", e.loc.line, ":", e.loc.col, ": error: symbol '", e.name,
-            "' has no value yet, expected a symbol bound by an earlier step"));
+        return absl::FailedPreconditionError(
+            absl::StrCat(e.loc.file, ":", e.loc.line, ":", e.loc.col, ": error: symbol '", e.name,
+                         "' has no value yet, expected a symbol bound by an earlier step"));
       }
       return it->second;
     }
@@ -103,10 +103,14 @@ absl::StatusOr<uint64_t> Runner::Eval(const Expr& e) const {
       ASSIGN_OR_RETURN(uint64_t a, Eval(*e.lhs));
       ASSIGN_OR_RETURN(uint64_t b, Eval(*e.rhs));
       switch (e.op) {
-        case '+': return a + b;
-        case '-': return a - b;
-        case '*': return a * b;
-        default: return a | b;
+        case '+':
+          return a + b;
+        case '-':
+          return a - b;
+        case '*':
+          return a * b;
+        default:
+          return a | b;
       }
     }
   }
@@ -160,8 +164,8 @@ absl::StatusOr<StepResult> Runner::RunStep() {
       break;
   }
   if (!m.invariant_status().ok()) {
-    return StepError(s, absl::StrCat("model invariant broken by this step: ",
-                                     m.invariant_status().message()));
+    return StepError(
+        s, absl::StrCat("model invariant broken by this step: ", m.invariant_status().message()));
   }
   return r;
 }
@@ -269,9 +273,8 @@ absl::Status Runner::RunCall(const Step& s, StepResult* r) {
   r->is_call = true;
   r->result = res;
   if (res < 0) r->errno_name = ErrnoName(static_cast<int>(-res));
-  r->display = absl::StrCat(s.task, ": ", s.symbol.empty() ? "" : absl::StrCat(s.symbol, " = "),
-                            c, "(", absl::StrJoin(shown, ", "), ") = ", FormatResult(c, res),
-                            extra);
+  r->display = absl::StrCat(s.task, ": ", s.symbol.empty() ? "" : absl::StrCat(s.symbol, " = "), c,
+                            "(", absl::StrJoin(shown, ", "), ") = ", FormatResult(c, res), extra);
   const ExpectedResult& x = s.expect_result;
   bool ok = true;
   switch (x.kind) {
@@ -311,14 +314,15 @@ absl::Status Runner::RunAccess(const Step& s, StepResult* r) {
   ASSIGN_OR_RETURN(uint64_t len, Eval(s.len));
   r->has_range = true;
   r->range_start = addr & PAGE_MASK;
-  r->range_end = addr + len < addr || PAGE_ALIGN(addr + len) < addr + len ? PAGE_MASK : PAGE_ALIGN(addr + len);
+  r->range_end =
+      addr + len < addr || PAGE_ALIGN(addr + len) < addr + len ? PAGE_MASK : PAGE_ALIGN(addr + len);
   const long res = user_access(*t, addr, len, s.write);
   r->is_call = true;
   r->result = res;
   if (res < 0) r->errno_name = ErrnoName(static_cast<int>(-res));
   const char* what = s.write ? "write" : "read";
-  r->display = absl::StrCat(s.task, ": ", what, " ", Hex(addr), " ", len, " = ",
-                            FormatResult(what, res));
+  r->display =
+      absl::StrCat(s.task, ": ", what, " ", Hex(addr), " ", len, " = ", FormatResult(what, res));
   const ExpectedResult& x = s.expect_result;
   bool ok = true;
   if (x.kind == ExpectedResult::kOk) ok = res >= 0;
@@ -409,8 +413,8 @@ absl::Status Runner::RunExpect(const Step& s, StepResult* r) {
       auto entry = SmapsEntryAt(*t, addr);
       const std::string what = absl::StrCat(x.task, " smaps ", Hex(addr), " ", x.field);
       if (!entry) {
-        r->failures.push_back(absl::StrCat(what, ": expected a VMA containing ", Hex(addr),
-                                           ", found none"));
+        r->failures.push_back(
+            absl::StrCat(what, ": expected a VMA containing ", Hex(addr), ", found none"));
         return absl::OkStatus();
       }
       if (x.field == "VmFlags") {
@@ -439,7 +443,8 @@ absl::Status Runner::RunExpect(const Step& s, StepResult* r) {
           ASSIGN_OR_RETURN(uint64_t want, Eval(c.value));
           const int64_t got = pi.present ? pi.kpagecount : 0;
           if (got != static_cast<int64_t>(want)) {
-            bad.push_back(absl::StrCat("mapcount = ", static_cast<int64_t>(want), " (found ", got, ")"));
+            bad.push_back(
+                absl::StrCat("mapcount = ", static_cast<int64_t>(want), " (found ", got, ")"));
           }
           continue;
         }
@@ -455,9 +460,10 @@ absl::Status Runner::RunExpect(const Step& s, StepResult* r) {
       }
       if (!bad.empty()) {
         const std::string state =
-            pi.present ? absl::StrCat("present, flags ", names.empty() ? "(none)" : names,
-                                      ", mapcount ", pi.kpagecount)
-                       : pi.swapped ? "swapped out" : "not present";
+            pi.present   ? absl::StrCat("present, flags ", names.empty() ? "(none)" : names,
+                                        ", mapcount ", pi.kpagecount)
+            : pi.swapped ? "swapped out"
+                         : "not present";
         r->failures.push_back(absl::StrCat(x.task, " page ", Hex(addr), ": expected ",
                                            absl::StrJoin(bad, " "), ", found ", state));
       }
@@ -508,7 +514,8 @@ absl::Status Runner::RunExpect(const Step& s, StepResult* r) {
       if (!match) {
         std::string msg = absl::StrFormat("%s maps in [%x, %x): expected", x.task, lo, hi);
         for (const Row& w : want) {
-          absl::StrAppend(&msg, "\n    ", MapsRowText(w.start, w.end, w.perms, absl::StrJoin(w.mn, " ")));
+          absl::StrAppend(&msg, "\n    ",
+                          MapsRowText(w.start, w.end, w.perms, absl::StrJoin(w.mn, " ")));
         }
         absl::StrAppend(&msg, "\n  found");
         if (got.empty()) absl::StrAppend(&msg, " no VMA");

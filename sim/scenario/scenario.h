@@ -42,10 +42,10 @@ struct Expr {
 struct Arg {
   enum Kind { kExpr, kString, kNull, kCap };
   Kind kind = kExpr;
-  Expr expr;        // kExpr
-  std::string str;  // kString
-  int cap = 0;      // kCap: capability number
-  int cap_sign = 0; // kCap: +1 raise, -1 drop
+  Expr expr;         // kExpr
+  std::string str;   // kString
+  int cap = 0;       // kCap: capability number
+  int cap_sign = 0;  // kCap: +1 raise, -1 drop
   std::string text;
 };
 
@@ -68,18 +68,18 @@ struct MapsRow {
 
 // One condition of `expect TASK page ADDR ...`.
 struct PageCond {
-  std::string name;    // kpageflags name, "present", "swapped", or "mapcount"
+  std::string name;  // kpageflags name, "present", "swapped", or "mapcount"
   bool negate = false;
-  Expr value;          // mapcount
+  Expr value;  // mapcount
 };
 
 // A value to compare a field against: `= N`, `= N kB`, `= +N` (delta since `mark`).
 struct ExpectedValue {
   bool delta = false;
-  bool kb = false;   // the comparison is in kB (the field is printed in kB)
-  Expr value;        // for kB fields written without `kB`: bytes, converted when compared
+  bool kb = false;  // the comparison is in kB (the field is printed in kB)
+  Expr value;       // for kB fields written without `kB`: bytes, converted when compared
   bool bytes_to_kb = false;
-  bool negative = false;  // `-N` delta or literal
+  bool negative = false;           // `-N` delta or literal
   std::vector<std::string> words;  // VmFlags: the mnemonics, compared as a set
   std::string text;
 };

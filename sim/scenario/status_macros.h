@@ -10,10 +10,10 @@
 #define MMSIM_SCN_CAT(a, b) MMSIM_SCN_CAT2(a, b)
 
 // Returns the Status of `expr` from the enclosing function when it is not OK.
-#define RETURN_IF_ERROR(expr)                                   \
-  do {                                                          \
-    ::absl::Status mmsim_scn_status_ = (expr);                  \
-    if (!mmsim_scn_status_.ok()) return mmsim_scn_status_;      \
+#define RETURN_IF_ERROR(expr)                              \
+  do {                                                     \
+    ::absl::Status mmsim_scn_status_ = (expr);             \
+    if (!mmsim_scn_status_.ok()) return mmsim_scn_status_; \
   } while (0)
 
 // `ASSIGN_OR_RETURN(auto x, f());` — declares/assigns from a StatusOr or returns its error.

@@ -29,8 +29,8 @@ void PageLine(const Task& t, uint64_t addr, std::string* out) {
 }  // namespace
 
 absl::StatusOr<std::string> PagesTable(const Task& t, uint64_t start, uint64_t len, bool all) {
-  std::string out = absl::StrFormat("%-14s  %-7s  %8s  %s\n", "address", "state", "mapcount",
-                                    "flags");
+  std::string out =
+      absl::StrFormat("%-14s  %-7s  %8s  %s\n", "address", "state", "mapcount", "flags");
   if (all) {
     for (const auto& [s, v] : t.mm->mm_mt) {
       sim_for_each_pte(t.mm.get(), v->vm_start, v->vm_end,
