@@ -34,9 +34,9 @@ inline constexpr uint64_t kArea = 0x7e0000000000;
 // the base's page number for anonymous VMAs (absolute for file VMAs), flags as smaps'
 // VmFlags mnemonics (so every VM_* bit is compared).
 inline std::string DescribeVma(const Vma* v, uint64_t base) {
-  const int64_t pgoff = v->vm_file ? static_cast<int64_t>(v->vm_pgoff)
-                                   : static_cast<int64_t>(v->vm_pgoff) -
-                                         static_cast<int64_t>(base >> PAGE_SHIFT);
+  const int64_t pgoff =
+      v->vm_file ? static_cast<int64_t>(v->vm_pgoff)
+                 : static_cast<int64_t>(v->vm_pgoff) - static_cast<int64_t>(base >> PAGE_SHIFT);
   std::string flags = vm_flags_mnemonics(v->vm_flags);
   if (!flags.empty()) flags.pop_back();
   return absl::StrFormat("%d-%d @%d %s", static_cast<int64_t>(v->vm_start - base) / 4096,
@@ -84,7 +84,8 @@ class MmTest : public ::testing::Test {
   Layout LayoutOf(uint64_t base, uint64_t pages) {
     Layout out;
     for (const auto& [s, v] : mm()->mm_mt) {
-      if (v->vm_start < base + pages * P && v->vm_end > base) out.push_back(DescribeVma(v.get(), base));
+      if (v->vm_start < base + pages * P && v->vm_end > base)
+        out.push_back(DescribeVma(v.get(), base));
     }
     return out;
   }
