@@ -11,8 +11,10 @@
 
 using namespace mmsim;
 
-// Fault in N anonymous pages by writing them (do_anonymous_page + lru_add batches).
-static void BM_FaultPath(benchmark::State& state) {
+// Runs `op(task, addr, pages)` on a fresh machine with an untouched N-page anonymous
+// mapping, timing only the operation; items = pages.
+template <typename Op>
+static void sim_bench_on_fresh_mapping(benchmark::State& state, Op op) {
   const uint64_t pages = static_cast<uint64_t>(state.range(0));
   for (auto _ : state) {
     state.PauseTiming();
@@ -23,33 +25,27 @@ static void BM_FaultPath(benchmark::State& state) {
     long p = sys_mmap(t, 0, pages * PAGE_SIZE, PROT_READ | PROT_WRITE, MAP_PRIVATE | MAP_ANONYMOUS,
                       -1, 0);
     state.ResumeTiming();
-    benchmark::DoNotOptimize(user_access(t, static_cast<uint64_t>(p), pages * PAGE_SIZE, true));
+    benchmark::DoNotOptimize(op(t, static_cast<uint64_t>(p), pages));
     state.PauseTiming();
     m.reset();
     state.ResumeTiming();
   }
   state.SetItemsProcessed(state.iterations() * static_cast<int64_t>(pages));
 }
+
+// Fault in N anonymous pages by writing them (do_anonymous_page + lru_add batches).
+static void BM_FaultPath(benchmark::State& state) {
+  sim_bench_on_fresh_mapping(state, [](Task& t, uint64_t p, uint64_t pages) {
+    return user_access(t, p, pages * PAGE_SIZE, true);
+  });
+}
 BENCHMARK(BM_FaultPath)->Arg(1 << 20)->Unit(benchmark::kMillisecond);
 
 // mlock of N untouched pages: populate_vma_page_range with write faults and mlock_new_folio.
 static void BM_PopulateMlock(benchmark::State& state) {
-  const uint64_t pages = static_cast<uint64_t>(state.range(0));
-  for (auto _ : state) {
-    state.PauseTiming();
-    MachineConfig c;
-    c.ram_pages = pages * 2;
-    auto m = std::make_unique<Machine>(c);
-    Task& t = m->spawn("A", Image::kEmpty);
-    long p = sys_mmap(t, 0, pages * PAGE_SIZE, PROT_READ | PROT_WRITE, MAP_PRIVATE | MAP_ANONYMOUS,
-                      -1, 0);
-    state.ResumeTiming();
-    benchmark::DoNotOptimize(sys_mlock(t, static_cast<uint64_t>(p), pages * PAGE_SIZE));
-    state.PauseTiming();
-    m.reset();
-    state.ResumeTiming();
-  }
-  state.SetItemsProcessed(state.iterations() * static_cast<int64_t>(pages));
+  sim_bench_on_fresh_mapping(state, [](Task& t, uint64_t p, uint64_t pages) {
+    return sys_mlock(t, p, pages * PAGE_SIZE);
+  });
 }
 BENCHMARK(BM_PopulateMlock)->Arg(1 << 20)->Unit(benchmark::kMillisecond);
 

@@ -44,8 +44,9 @@ bool folio_evictable(const Folio& f) {
   return true;
 }
 
-// include/linux/mm_inline.h lruvec_add_folio: at the head of its list.
-void lruvec_add_folio(Machine& m, uint32_t idx) {
+// include/linux/mm_inline.h lruvec_add_folio / lruvec_add_folio_tail: link the folio at
+// the head (most recent) or the tail of the list its flags imply.
+static void sim_lruvec_add(Machine& m, uint32_t idx, bool tail) {
   Folio& f = m.folio(idx);
   const LruList l = folio_lru_list(f);
   LruListHead& h = m.lru_lists[l];
@@ -53,28 +54,17 @@ void lruvec_add_folio(Machine& m, uint32_t idx) {
   m.vmstat[sim_lru_counter(l)]++;
   h.nr++;
   if (l == LRU_UNEVICTABLE) return;  // no real list: lru_prev holds mlock_count
-  f.lru_prev = 0;
-  f.lru_next = h.head;
-  if (h.head) m.folio(h.head).lru_prev = idx;
-  h.head = idx;
-  if (!h.tail) h.tail = idx;
+  uint32_t& end = tail ? h.tail : h.head;
+  uint32_t& other_end = tail ? h.head : h.tail;
+  f.lru_prev = tail ? end : 0;
+  f.lru_next = tail ? 0 : end;
+  if (end) (tail ? m.folio(end).lru_next : m.folio(end).lru_prev) = idx;
+  end = idx;
+  if (!other_end) other_end = idx;
 }
 
-// lruvec_add_folio_tail.
-void lruvec_add_folio_tail(Machine& m, uint32_t idx) {
-  Folio& f = m.folio(idx);
-  const LruList l = folio_lru_list(f);
-  LruListHead& h = m.lru_lists[l];
-  f.lru = l;
-  m.vmstat[sim_lru_counter(l)]++;
-  h.nr++;
-  if (l == LRU_UNEVICTABLE) return;
-  f.lru_next = 0;
-  f.lru_prev = h.tail;
-  if (h.tail) m.folio(h.tail).lru_next = idx;
-  h.tail = idx;
-  if (!h.head) h.head = idx;
-}
+void lruvec_add_folio(Machine& m, uint32_t idx) { sim_lruvec_add(m, idx, false); }
+void lruvec_add_folio_tail(Machine& m, uint32_t idx) { sim_lruvec_add(m, idx, true); }
 
 void lruvec_del_folio(Machine& m, uint32_t idx) {
   Folio& f = m.folio(idx);

@@ -608,17 +608,7 @@ absl::Status Parser::ParseMachine(Line& l) {
         case Expr::kNegate:
           return uint64_t{0} - eval(*x.lhs);
         case Expr::kBinary: {
-          const uint64_t a = eval(*x.lhs), b = eval(*x.rhs);
-          switch (x.op) {
-            case '+':
-              return a + b;
-            case '-':
-              return a - b;
-            case '*':
-              return a * b;
-            default:
-              return a | b;
-          }
+          return Expr::apply(x.op, eval(*x.lhs), eval(*x.rhs));
         }
       }
       return 0;

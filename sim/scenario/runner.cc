@@ -102,16 +102,7 @@ absl::StatusOr<uint64_t> Runner::Eval(const Expr& e) const {
     case Expr::kBinary: {
       ASSIGN_OR_RETURN(uint64_t a, Eval(*e.lhs));
       ASSIGN_OR_RETURN(uint64_t b, Eval(*e.rhs));
-      switch (e.op) {
-        case '+':
-          return a + b;
-        case '-':
-          return a - b;
-        case '*':
-          return a * b;
-        default:
-          return a | b;
-      }
+      return Expr::apply(e.op, a, b);
     }
   }
   return uint64_t{0};

@@ -36,6 +36,20 @@ struct Expr {
   bool uses_symbol = false;
   // True when every leaf is a named constant (PROT_READ|PROT_WRITE): printed as written.
   bool names_only = false;
+
+  // The value of a kBinary node with operands a and b (unsigned, wrapping: C semantics).
+  static uint64_t apply(char op, uint64_t a, uint64_t b) {
+    switch (op) {
+      case '+':
+        return a + b;
+      case '-':
+        return a - b;
+      case '*':
+        return a * b;
+      default:
+        return a | b;
+    }
+  }
 };
 
 // A syscall argument.
