@@ -146,17 +146,77 @@ TEST(ScenarioParser, ErrorsNameLineColumnAndExpectation) {
 }
 
 TEST(ScenarioParser, RejectsWhatTheModelDoesNotHave) {
-  EXPECT_THAT(ParseError(std::string(kHeader) + "A: fork()\n"),
-              StartsWith("t.scn:4:4: error: 'fork' is not modelled yet"));
-  EXPECT_THAT(ParseError(std::string(kHeader) + "A: clone(CLONE_VM)\n"),
-              HasSubstr("'clone' is not modelled yet"));
-  EXPECT_THAT(ParseError(std::string(kHeader) + "A: exec()\n"), HasSubstr("not modelled yet"));
-  EXPECT_THAT(ParseError(std::string(kHeader) + "A: exit(0)\n"), HasSubstr("not modelled yet"));
+  EXPECT_THAT(ParseError(std::string(kHeader) + "A: vfork()\n"),
+              StartsWith("t.scn:4:4: error: 'vfork' is not modelled yet"));
+  EXPECT_THAT(ParseError(std::string(kHeader) + "A: mremap(p, 4K, 8K, 0)\n"),
+              HasSubstr("'mremap' is not modelled yet"));
+  EXPECT_THAT(ParseError(std::string(kHeader) + "A: exec()\n"),
+              HasSubstr("unknown syscall 'exec', expected a syscall such as mmap, mlock, munlock; "
+                        "did you mean 'execve'?"));
   EXPECT_THAT(ParseError(std::string(kHeader) + "A: madvise(p, 4K, MADV_FREE)\n"),
               StartsWith("t.scn:4:19: error: madvise advice 'MADV_FREE' is not modelled yet"));
   EXPECT_EQ(ParseError(std::string(kHeader) + "A: madvise(p, 4K, MADV_DONTNEED)\n"), "(parsed)");
   EXPECT_THAT(ParseError(std::string(kHeader) + "A: prctl(1, 2, p, 4K, \"x\")\n"),
               HasSubstr("expected PR_SET_VMA"));
+}
+
+TEST(ScenarioParser, ProcessLifeCycleAndSwapStatements) {
+  auto sc = ParseScenarioText(std::string("file /swap size=1M\n") + kHeader +
+                                  "A: B = fork() = ok\n"
+                                  "A: T = clone(CLONE_VM|CLONE_SIGHAND|CLONE_THREAD)\n"
+                                  "T: mlock(p, 4K) = 0\n"
+                                  "B: execve(\"/bin/x\", NULL, NULL) = 0\n"
+                                  "A: swapon(\"/swap\", SWAP_FLAG_PREFER|5) = 0\n"
+                                  "drain\n"
+                                  "reclaim 32\n"
+                                  "expect lru unevictable = +1\n"
+                                  "expect B page p swapped swapcount = 2 swap_offset = 1\n"
+                                  "show swaps\n"
+                                  "B: exit(0) = 0\n"
+                                  "A: swapoff(\"/swap\") = 0\n",
+                              "t.scn", false);
+  ASSERT_TRUE(sc.ok()) << sc.status();
+  std::vector<Step::Kind> kinds;
+  for (const Step& s : sc->steps) kinds.push_back(s.kind);
+  EXPECT_THAT(kinds, ::testing::ElementsAre(Step::kFile, Step::kTask, Step::kCall, Step::kCall,
+                                            Step::kCall, Step::kCall, Step::kCall, Step::kCall,
+                                            Step::kDrain, Step::kReclaim, Step::kExpect,
+                                            Step::kExpect, Step::kShow, Step::kCall, Step::kCall));
+  EXPECT_EQ(sc->steps[3].call, "fork");
+  EXPECT_EQ(sc->steps[3].symbol, "B");
+  EXPECT_EQ(sc->steps[9].len.value, 32u);
+  EXPECT_EQ(sc->steps[10].expectation.kind, Expectation::kLru);
+  EXPECT_TRUE(sc->steps[10].expectation.expected.delta);
+  EXPECT_EQ(sc->steps[11].expectation.conds[1].name, "swapcount");
+}
+
+TEST(ScenarioParser, ProcessLifeCycleErrors) {
+  EXPECT_THAT(ParseError(std::string(kHeader) + "A: fork()\n"),
+              StartsWith("t.scn:4:4: error: fork() without a name for the new task, expected `A: "
+                         "B = fork(...)`"));
+  EXPECT_THAT(ParseError(std::string(kHeader) + "A: p = fork()\n"),
+              StartsWith("t.scn:4:4: error: 'p' is already a symbol, expected a new task name"));
+  EXPECT_THAT(ParseError(std::string(kHeader) + "A: A = fork()\n"),
+              StartsWith("t.scn:4:4: error: task 'A' already exists"));
+  EXPECT_THAT(ParseError(std::string(kHeader) + "A: B = fork()\nA: B = mlock(p, 4K)\n"),
+              StartsWith("t.scn:5:4: error: 'B' is a task, expected a symbol name"));
+  EXPECT_THAT(ParseError(std::string(kHeader) + "A: exit(0)\nA: mlock(p, 4K)\n"),
+              StartsWith("t.scn:5:1: error: task 'A' has exited, expected a task that is still "
+                         "alive"));
+  EXPECT_THAT(ParseError(std::string(kHeader) + "A: exit(0)\nexpect A status VmLck = 0\n"),
+              StartsWith("t.scn:5:8: error: task 'A' has exited"));
+  EXPECT_THAT(ParseError(std::string(kHeader) + "A: swapon(p, 0)\n"),
+              StartsWith("t.scn:4:11: error: found 'p', expected a quoted path"));
+  EXPECT_THAT(ParseError(std::string(kHeader) + "reclaim\n"),
+              StartsWith("t.scn:4:8: error: found end of line, expected the number of pages"));
+  EXPECT_THAT(ParseError(std::string(kHeader) + "reclaim p\n"),
+              StartsWith("t.scn:4:9: error: 'p', expected a plain number of pages"));
+  EXPECT_THAT(ParseError(std::string(kHeader) + "expect lru unevictible = 1\n"),
+              HasSubstr("unknown LRU list 'unevictible', expected one of inactive_anon, "
+                        "active_anon, inactive_file, active_file, unevictable; did you mean "
+                        "'unevictable'?"));
+  EXPECT_THAT(ParseError(std::string(kHeader) + "expect A page p !swapcount = 1\n"),
+              HasSubstr("'!swapcount', expected swapcount = N"));
 }
 
 TEST(ScenarioParser, DidYouMeanNeedsACloseName) {

@@ -111,6 +111,63 @@ TEST(ScenarioRunner, PageExpectations) {
               ElementsAre(HasSubstr("expected !mlocked mapcount = 2 (found 1), found present")));
 }
 
+TEST(ScenarioRunner, LruAndForkExpectations) {
+  // mlock's populate leaves its two pages unevictable at once (as the host shows); a page
+  // faulted later in an ONFAULT VMA waits in the mlock batch until a drain.
+  EXPECT_THAT(Failures("expect lru unevictable = +2\n"
+                       "A: mlock2(p, 1P, MLOCK_ONFAULT) = 0\n"
+                       "A: write p 1P\n"
+                       "expect lru unevictable = +2\n"
+                       "expect A page p mlocked !unevictable\n"
+                       "drain\n"
+                       "expect lru unevictable = +3\n"),
+              IsEmpty());
+  EXPECT_THAT(Failures("drain\nexpect lru unevictable = +3\n"),
+              ElementsAre("t.scn:7: lru unevictable: expected +3 pages since mark, found +2 "
+                          "pages (0 -> 2)"));
+  EXPECT_THAT(Failures("A: B = fork() = ok\n"
+                       "expect B page p+2P mlocked mapcount = 2\n"
+                       "expect B status VmLck = 0 kB\n"
+                       "B: exit(0) = 0\n"
+                       "expect A page p+2P mapcount = 1\n"),
+              IsEmpty());
+  EXPECT_THAT(Failures("A: B = fork() = ok\nexpect B status VmLck = 8 kB\n"),
+              ElementsAre("t.scn:7: B status VmLck: expected 8 kB, found 0 kB"));
+  EXPECT_THAT(Failures("A: T = clone(CLONE_VM|CLONE_SIGHAND|CLONE_THREAD) = ok\n"
+                       "T: munlock(p, 6P) = 0\n"
+                       "expect A status VmLck = 0 kB\n"),
+              IsEmpty());
+}
+
+TEST(ScenarioRunner, SwapExpectations) {
+  const std::string swap =
+      "file /swap size=1M\n"
+      "A: swapon(\"/swap\", 0) = 0\n"
+      "A: write p 2P\n"
+      "drain\n"
+      "A: madvise(p, 2P, MADV_PAGEOUT) = 0\n"
+      "A: B = fork() = ok\n";
+  EXPECT_THAT(
+      Failures(swap + "expect B page p swapped swap_type = 0 swap_offset = 1 swapcount = 2\n"
+                      "expect A page p+1P swapped swap_offset = 2 swapcount = 2\n"
+                      "B: exit(0) = 0\n"
+                      "expect A page p swapped swapcount = 1\n"),
+      IsEmpty());
+  EXPECT_THAT(Failures(swap + "expect A page p swapcount = 1\nexpect A page p+2P swapcount = 1\n"),
+              ElementsAre(HasSubstr("expected swapcount = 1 (found 2), found swapped out"),
+                          HasSubstr("expected swapcount = 1 (the page is not swapped out)")));
+  // reclaim prints how many pages it freed; with swap the anonymous pages can go.
+  auto sc = ParseScenarioText(std::string(kSplit) + swap + "reclaim 8\n", "t.scn", false);
+  ASSERT_TRUE(sc.ok()) << sc.status();
+  Runner r(*sc);
+  absl::StatusOr<StepResult> last;
+  while (!r.done()) {
+    last = r.RunStep();
+    ASSERT_TRUE(last.ok()) << last.status();
+  }
+  EXPECT_THAT(last->display, ::testing::MatchesRegex("reclaim 8 = [0-9]+ reclaimed"));
+}
+
 TEST(ScenarioRunner, SimulatorErrorsCarryTheStepLocation) {
   auto f = Failures("expect A status VmLck = 3\n");
   ASSERT_EQ(f.size(), 1u);

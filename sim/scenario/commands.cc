@@ -58,6 +58,10 @@ const char* KindName(Step::Kind k) {
       return "expect";
     case Step::kShow:
       return "show";
+    case Step::kDrain:
+      return "drain";
+    case Step::kReclaim:
+      return "reclaim";
   }
   return "?";
 }
@@ -220,7 +224,8 @@ int CmdExplain(const std::string& file, std::ostream& out, std::ostream& err) {
   int failures = 0;
   while (!runner.done()) {
     const Step& s = runner.next_step();
-    const bool traced = s.kind == Step::kCall || s.kind == Step::kAccess;
+    const bool traced = s.kind == Step::kCall || s.kind == Step::kAccess ||
+                        s.kind == Step::kDrain || s.kind == Step::kReclaim;
     Task* t = runner.FindTask(s.task);
     const MmSnap before = SnapshotMm(t, runner.machine());
     Trace trace;

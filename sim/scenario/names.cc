@@ -97,6 +97,18 @@ const absl::flat_hash_map<std::string, uint64_t>& ConstantTable() {
         {"O_RDWR", O_RDWR},
         {"PR_SET_VMA", PR_SET_VMA},
         {"PR_SET_VMA_ANON_NAME", PR_SET_VMA_ANON_NAME},
+        // include/uapi/linux/sched.h and signal numbers, for clone().
+        {"CLONE_VM", 0x100},
+        {"CLONE_FS", 0x200},
+        {"CLONE_FILES", 0x400},
+        {"CLONE_SIGHAND", 0x800},
+        {"CLONE_VFORK", 0x4000},
+        {"CLONE_THREAD", 0x10000},
+        {"CLONE_SYSVSEM", 0x40000},
+        {"SIGCHLD", 17},
+        // include/linux/swap.h swapon(2) flags.
+        {"SWAP_FLAG_PREFER", 0x8000},
+        {"SWAP_FLAG_DISCARD", 0x10000},
     };
     for (const NamedValue& nv : kMadvise) (*t)[nv.name] = nv.value;
     return t;
@@ -166,13 +178,17 @@ constexpr SyscallInfo kSyscalls[] = {
     {"capset", 1, 41, "capset(+CAP_X, -CAP_Y, ...)"},
     {"open", 2, 2, "open(\"path\", flags)"},
     {"close", 1, 1, "close(fd)"},
+    {"fork", 0, 0, "B = fork() (B names the child task)"},
+    {"clone", 1, 1, "T = clone(CLONE_VM|CLONE_FS|CLONE_FILES|CLONE_SIGHAND|CLONE_THREAD)"},
+    {"execve", 1, 3, "execve(\"/path\"[, NULL, NULL])"},
+    {"exit", 0, 1, "exit([status])"},
+    {"swapon", 1, 2, "swapon(\"/path\"[, SWAP_FLAG_PREFER|prio])"},
+    {"swapoff", 1, 1, "swapoff(\"/path\")"},
 };
 
 constexpr const char* kNotModelled[] = {
-    "fork",     "vfork",  "clone",           "clone3",           "exec",        "execve",
-    "execveat", "exit",   "exit_group",      "mremap",           "mseal",       "shmget",
-    "shmat",    "shmctl", "process_madvise", "remap_file_pages", "userfaultfd", "swapon",
-    "swapoff",
+    "vfork",  "clone3", "execveat", "exit_group",      "mremap",           "mseal",
+    "shmget", "shmat",  "shmctl",   "process_madvise", "remap_file_pages", "userfaultfd",
 };
 
 std::vector<std::string> SplitWords(const std::string& s, char sep) {

@@ -32,14 +32,26 @@ constexpr int kMaxExprDepth = 64;
 constexpr uint64_t kMaxRamBytes = 64ull << 30;
 
 const std::vector<std::string>& Keywords() {
-  static const auto* v = new std::vector<std::string>{
-      "title", "teaches", "machine", "include", "file", "task", "sysctl", "expect", "mark", "show"};
+  static const auto* v =
+      new std::vector<std::string>{"title",  "teaches", "machine", "include", "file",  "task",
+                                   "sysctl", "expect",  "mark",    "show",    "drain", "reclaim"};
   return *v;
 }
 
 const std::vector<std::string>& MmCounters() {
   static const auto* v = new std::vector<std::string>{
       "map_count", "locked_vm", "pinned_vm", "total_vm", "data_vm", "exec_vm", "stack_vm"};
+  return *v;
+}
+
+// Calls whose first argument is a quoted path.
+bool PathCall(const std::string& call) {
+  return call == "open" || call == "execve" || call == "swapon" || call == "swapoff";
+}
+
+const std::vector<std::string>& LruNames() {
+  static const auto* v = new std::vector<std::string>{
+      "inactive_anon", "active_anon", "inactive_file", "active_file", "unevictable"};
   return *v;
 }
 
@@ -311,7 +323,8 @@ class Parser {
   absl::flat_hash_set<std::string> symbols_;
   std::vector<std::string> symbol_list_;
   std::vector<std::string> tasks_;
-  std::string raw_line_;  // the physical line being parsed (token offsets index into it)
+  std::vector<std::string> exited_;  // tasks that called exit(): no later step may name them
+  std::string raw_line_;             // the physical line being parsed (token offsets index into it)
 };
 
 absl::Status Parser::ExpectEnd(Line& l, absl::string_view what) {
@@ -530,6 +543,10 @@ absl::Status Parser::ParseLine(Line& l, const std::vector<std::string>& lines, s
   const std::string& w = first.text;
   if (l.is_punct(':', 1) && w != "expect" && w != "show") {
     if (std::find(tasks_.begin(), tasks_.end(), w) != tasks_.end()) {
+      if (std::find(exited_.begin(), exited_.end(), w) != exited_.end()) {
+        return ErrorAt(l, first, absl::StrCat("task '", w, "' has exited"),
+                       "a task that is still alive");
+      }
       l.next();
       l.next();
       return ParseTaskStep(l, w);
@@ -551,6 +568,29 @@ absl::Status Parser::ParseLine(Line& l, const std::vector<std::string>& lines, s
     l.next();
     RETURN_IF_ERROR(ExpectEnd(l));
     sc_.steps.push_back(NewStep(l, Step::kMark));
+    return absl::OkStatus();
+  }
+  if (w == "drain") {
+    l.next();
+    RETURN_IF_ERROR(ExpectEnd(l));
+    sc_.steps.push_back(NewStep(l, Step::kDrain));
+    return absl::OkStatus();
+  }
+  if (w == "reclaim") {
+    l.next();
+    Step s = NewStep(l, Step::kReclaim);
+    if (l.at_end()) {
+      return ErrorAt(l, l.peek(), "found end of line", "the number of pages to reclaim");
+    }
+    const Token& nt = l.peek();
+    ASSIGN_OR_RETURN(s.len, ParseExpr(l, true));
+    if (s.len.uses_symbol || s.len.kind != Expr::kNumber || s.len.value == 0 ||
+        s.len.value > (uint64_t{1} << 32)) {
+      return ErrorAt(l, nt, absl::StrCat("'", s.len.text, "'"),
+                     "a plain number of pages from 1 to 2^32, such as 32");
+    }
+    RETURN_IF_ERROR(ExpectEnd(l));
+    sc_.steps.push_back(std::move(s));
     return absl::OkStatus();
   }
   if (w == "title" || w == "teaches") {
@@ -827,10 +867,32 @@ absl::Status Parser::ParseTaskStep(Line& l, const std::string& task) {
     l.next();  // '='
   }
   RETURN_IF_ERROR(ParseCall(l, &s));
-  if (!s.symbol.empty() && !symbols_.contains(s.symbol)) {
+  if (s.call == "fork" || s.call == "clone") {
+    // `A: B = fork()`: the name on the left is the child task's.
+    const Token& call_tok = l.tokens[s.symbol.empty() ? 2 : 4];  // after `A :`
+    if (s.symbol.empty()) {
+      return ErrorAt(l, call_tok, absl::StrCat(s.call, "() without a name for the new task"),
+                     absl::StrCat("`", task, ": B = ", s.call, "(...)`, B naming the child"));
+    }
+    const Token& name_tok = l.tokens[2];
+    if (symbols_.contains(s.symbol)) {
+      return ErrorAt(l, name_tok, absl::StrCat("'", s.symbol, "' is already a symbol"),
+                     "a new task name");
+    }
+    if (std::find(tasks_.begin(), tasks_.end(), s.symbol) != tasks_.end()) {
+      return ErrorAt(l, name_tok, absl::StrCat("task '", s.symbol, "' already exists"),
+                     "a new task name");
+    }
+    tasks_.push_back(s.symbol);
+  } else if (!s.symbol.empty() && !symbols_.contains(s.symbol)) {
+    if (std::find(tasks_.begin(), tasks_.end(), s.symbol) != tasks_.end()) {
+      return ErrorAt(l, l.tokens[2], absl::StrCat("'", s.symbol, "' is a task"),
+                     "a symbol name to bind the result to");
+    }
     symbols_.insert(s.symbol);
     symbol_list_.push_back(s.symbol);
   }
+  if (s.call == "exit") exited_.push_back(task);
   sc_.steps.push_back(std::move(s));
   return absl::OkStatus();
 }
@@ -877,7 +939,7 @@ absl::Status Parser::ParseCall(Line& l, Step* s) {
       a.text = absl::StrCat(a.cap_sign > 0 ? "+" : "-", cap);
     } else if (at.kind == Token::kString) {
       const bool string_ok =
-          (s->call == "open" && index == 0) || (s->call == "prctl" && index == 4);
+          (PathCall(s->call) && index == 0) || (s->call == "prctl" && index == 4);
       if (!string_ok) {
         return ErrorAt(l, at, absl::StrCat("found ", Describe(at)), "an integer expression",
                        absl::StrCat("the call is ", info->signature));
@@ -887,7 +949,7 @@ absl::Status Parser::ParseCall(Line& l, Step* s) {
       a.str = at.text;
       a.text = absl::StrCat("\"", absl::CEscape(at.text), "\"");
     } else {
-      if (s->call == "open" && index == 0) {
+      if (PathCall(s->call) && index == 0) {
         return ErrorAt(l, at, absl::StrCat("found ", Describe(at)), "a quoted path",
                        absl::StrCat("the call is ", info->signature));
       }
@@ -1012,6 +1074,10 @@ absl::StatusOr<std::string> Parser::ExpectTaskName(Line& l) {
                    "a task declared by `task NAME` (or vmstat, meminfo)",
                    DidYouMean(t.text, tasks_));
   }
+  if (std::find(exited_.begin(), exited_.end(), t.text) != exited_.end()) {
+    return ErrorAt(l, t, absl::StrCat("task '", t.text, "' has exited"),
+                   "a task that is still alive (an exited task has no mm to look at)");
+  }
   l.next();
   return t.text;
 }
@@ -1079,6 +1145,20 @@ absl::Status Parser::ParseExpect(Line& l, const std::vector<std::string>& lines,
       kb = f->kb;
     }
     ASSIGN_OR_RETURN(x.expected, ParseExpectedValue(l, true, kb, x.field));
+    sc_.steps.push_back(std::move(s));
+    return absl::OkStatus();
+  }
+  if (l.is_ident("lru")) {
+    l.next();
+    x.kind = Expectation::kLru;
+    const Token& ft = l.peek();
+    ASSIGN_OR_RETURN(x.field, ExpectIdent(l, "an LRU list such as unevictable"));
+    if (std::find(LruNames().begin(), LruNames().end(), x.field) == LruNames().end()) {
+      return ErrorAt(l, ft, absl::StrCat("unknown LRU list '", x.field, "'"),
+                     absl::StrCat("one of ", absl::StrJoin(LruNames(), ", ")),
+                     DidYouMean(x.field, LruNames()));
+    }
+    ASSIGN_OR_RETURN(x.expected, ParseExpectedValue(l, true, false, x.field));
     sc_.steps.push_back(std::move(s));
     return absl::OkStatus();
   }
@@ -1203,7 +1283,9 @@ absl::Status Parser::ParseExpect(Line& l, const std::vector<std::string>& lines,
     std::vector<std::string> names = KpageflagNames();
     names.push_back("present");
     names.push_back("swapped");
-    names.push_back("mapcount");
+    static const std::vector<std::string> kNumeric = {"mapcount", "swapcount", "swap_type",
+                                                      "swap_offset"};
+    names.insert(names.end(), kNumeric.begin(), kNumeric.end());
     while (!l.at_end()) {
       PageCond c;
       if (l.is_punct('!')) {
@@ -1215,12 +1297,14 @@ absl::Status Parser::ParseExpect(Line& l, const std::vector<std::string>& lines,
       if (std::find(names.begin(), names.end(), c.name) == names.end()) {
         return ErrorAt(l, ct, absl::StrCat("unknown page property '", c.name, "'"),
                        "a kpageflags name (mlocked, unevictable, lru, active, ...), present, "
-                       "swapped or mapcount = N",
+                       "swapped, mapcount = N, swapcount = N, swap_type = N or swap_offset = N",
                        DidYouMean(c.name, names));
       }
-      if (c.name == "mapcount") {
-        if (c.negate) return ErrorAt(l, ct, "'!mapcount'", "mapcount = N");
-        RETURN_IF_ERROR(ExpectPunct(l, '=', "'=' after mapcount"));
+      if (std::find(kNumeric.begin(), kNumeric.end(), c.name) != kNumeric.end()) {
+        if (c.negate) {
+          return ErrorAt(l, ct, absl::StrCat("'!", c.name, "'"), absl::StrCat(c.name, " = N"));
+        }
+        RETURN_IF_ERROR(ExpectPunct(l, '=', absl::StrCat("'=' after ", c.name)));
         ASSIGN_OR_RETURN(c.value, ParseExpr(l, true));
       }
       x.conds.push_back(std::move(c));
@@ -1245,7 +1329,7 @@ absl::Status Parser::ParseExpect(Line& l, const std::vector<std::string>& lines,
 absl::Status Parser::ParseShow(Line& l) {
   l.next();
   Step s = NewStep(l, Step::kShow);
-  if (l.is_ident("meminfo") || l.is_ident("vmstat")) {
+  if (l.is_ident("meminfo") || l.is_ident("vmstat") || l.is_ident("swaps")) {
     s.view = l.next().text;
     RETURN_IF_ERROR(ExpectEnd(l));
     sc_.steps.push_back(std::move(s));
@@ -1257,8 +1341,9 @@ absl::Status Parser::ParseShow(Line& l) {
     std::vector<std::string> cands = tasks_;
     cands.push_back("meminfo");
     cands.push_back("vmstat");
+    cands.push_back("swaps");
     return ErrorAt(l, tt, absl::StrCat("unknown task or view '", tt.text, "'"),
-                   "TASK VIEW, meminfo or vmstat", DidYouMean(tt.text, cands));
+                   "TASK VIEW, meminfo, vmstat or swaps", DidYouMean(tt.text, cands));
   }
   ASSIGN_OR_RETURN(s.task, ExpectTaskName(l));
   const Token& vt = l.peek();

@@ -59,11 +59,13 @@ Runner::Runner(const Scenario& sc) : sc_(sc) {
   machine_ = std::make_unique<Machine>(c);
   mark_vmstat_ = machine_->vmstat;
   mark_meminfo_ = proc_meminfo(*machine_);
+  for (int i = 0; i < NR_LRU_LISTS; ++i) mark_lru_[i] = machine_->lru_lists[i].nr;
 }
 
 Task* Runner::FindTask(const std::string& name) const {
   auto it = tasks_.find(name);
-  return it == tasks_.end() ? nullptr : it->second;
+  if (it == tasks_.end() || !it->second->alive) return nullptr;
+  return it->second;
 }
 
 Task* Runner::FirstTask() const {
@@ -146,7 +148,18 @@ absl::StatusOr<StepResult> Runner::RunStep() {
     case Step::kMark:
       mark_vmstat_ = m.vmstat;
       mark_meminfo_ = proc_meminfo(m);
+      for (int i = 0; i < NR_LRU_LISTS; ++i) mark_lru_[i] = m.lru_lists[i].nr;
       break;
+    case Step::kDrain:
+      // What the kernel does before it needs an exact picture (mlockall, migration,
+      // /proc/sys/vm/compact_memory...): every CPU's folio and mlock batches.
+      lru_add_drain_all(m);
+      break;
+    case Step::kReclaim: {
+      const uint64_t got = try_to_free_pages(m, s.len.value, /*kswapd=*/false);
+      r.display = absl::StrCat(s.text, " = ", got, " reclaimed");
+      break;
+    }
     case Step::kExpect:
       RETURN_IF_ERROR(RunExpect(s, &r));
       break;
@@ -257,10 +270,39 @@ absl::Status Runner::RunCall(const Step& s, StepResult* r) {
     res = sys_open(*t, s.args[0].str, static_cast<int>(v[1]));
   } else if (c == "close") {
     res = sys_close(*t, static_cast<int>(v[0]));
+  } else if (c == "fork" || c == "clone") {
+    const uint64_t flags = c == "clone" ? v[0] : 0;
+    constexpr uint64_t kCloneVm = 0x100, kCloneSighand = 0x800, kCloneThread = 0x10000;
+    // copy_process: a thread group shares signal handlers, which need a shared mm.
+    if ((flags & kCloneThread) && !(flags & kCloneSighand)) {
+      res = -EINVAL;
+    } else if ((flags & kCloneSighand) && !(flags & kCloneVm)) {
+      res = -EINVAL;
+    } else {
+      res = (flags & kCloneVm) ? sys_clone_thread(*t) : sys_fork(*t);
+    }
+    if (res > 0) {
+      Task* child = machine_->find_task(static_cast<int>(res));
+      if (!child) return StepError(s, "the new task was not found");
+      child->name = s.symbol;
+      tasks_[s.symbol] = child;
+      task_order_.push_back(s.symbol);
+    }
+  } else if (c == "execve") {
+    res = sys_execve(*t, Image::kProcess);
+  } else if (c == "exit") {
+    res = sys_exit(*t);
+  } else if (c == "swapon") {
+    res = sys_swapon(*t, s.args[0].str, s.args.size() > 1 ? static_cast<int>(v[1]) : 0);
+  } else if (c == "swapoff") {
+    res = sys_swapoff(*t, s.args[0].str);
   } else {
     return StepError(s, absl::StrCat("syscall ", c, " has no runner"));
   }
-  if (!s.symbol.empty() && c != "getrlimit") symbols_[s.symbol] = static_cast<uint64_t>(res);
+  const bool names_task = c == "fork" || c == "clone";
+  if (!s.symbol.empty() && c != "getrlimit" && !names_task) {
+    symbols_[s.symbol] = static_cast<uint64_t>(res);
+  }
   r->is_call = true;
   r->result = res;
   if (res < 0) r->errno_name = ErrnoName(static_cast<int>(-res));
@@ -360,11 +402,21 @@ absl::Status Runner::RunExpect(const Step& s, StepResult* r) {
   const Expectation& x = s.expectation;
   Machine& m = *machine_;
   Task* t = nullptr;
-  if (x.kind != Expectation::kVmstat && x.kind != Expectation::kMeminfo) {
+  if (x.kind != Expectation::kVmstat && x.kind != Expectation::kMeminfo &&
+      x.kind != Expectation::kLru) {
     t = FindTask(x.task);
     if (!t) return StepError(s, absl::StrCat("task ", x.task, " does not exist yet"));
   }
   switch (x.kind) {
+    case Expectation::kLru: {
+      int idx = 0;
+      static constexpr const char* kNames[NR_LRU_LISTS] = {
+          "inactive_anon", "active_anon", "inactive_file", "active_file", "unevictable"};
+      while (idx < NR_LRU_LISTS && x.field != kNames[idx]) ++idx;
+      if (idx == NR_LRU_LISTS) return StepError(s, absl::StrCat("no LRU list ", x.field));
+      return CheckValue(s, x.expected, m.lru_lists[idx].nr, mark_lru_[idx],
+                        absl::StrCat("lru ", x.field), "pages", r);
+    }
     case Expectation::kVmstat: {
       int idx = 0;
       while (idx < NR_VMSTAT_ITEMS && x.field != vmstat_name(static_cast<VmStatItem>(idx))) ++idx;
@@ -430,12 +482,25 @@ absl::Status Runner::RunExpect(const Step& s, StepResult* r) {
       std::vector<std::string> have = absl::StrSplit(names, ',', absl::SkipEmpty());
       std::vector<std::string> bad;
       for (const PageCond& c : x.conds) {
-        if (c.name == "mapcount") {
+        if (c.name == "mapcount" || c.name == "swapcount" || c.name == "swap_type" ||
+            c.name == "swap_offset") {
           ASSIGN_OR_RETURN(uint64_t want, Eval(c.value));
-          const int64_t got = pi.present ? pi.kpagecount : 0;
+          int64_t got = 0;
+          if (c.name == "mapcount") {
+            got = pi.present ? pi.kpagecount : 0;
+          } else if (pi.swapped) {
+            const SwpEntry e{pi.swap_type, pi.swap_offset};
+            got = c.name == "swap_type"     ? static_cast<int64_t>(pi.swap_type)
+                  : c.name == "swap_offset" ? static_cast<int64_t>(pi.swap_offset)
+                                            : static_cast<int64_t>(swp_swapcount(m, e));
+          } else {
+            bad.push_back(absl::StrCat(c.name, " = ", static_cast<int64_t>(want),
+                                       " (the page is not swapped out)"));
+            continue;
+          }
           if (got != static_cast<int64_t>(want)) {
             bad.push_back(
-                absl::StrCat("mapcount = ", static_cast<int64_t>(want), " (found ", got, ")"));
+                absl::StrCat(c.name, " = ", static_cast<int64_t>(want), " (found ", got, ")"));
           }
           continue;
         }
@@ -533,6 +598,10 @@ absl::Status Runner::RunShow(const Step& s, StepResult* r) {
   }
   if (s.view == "vmstat") {
     r->view = proc_vmstat(m);
+    return absl::OkStatus();
+  }
+  if (s.view == "swaps") {
+    r->view = proc_swaps(m);
     return absl::OkStatus();
   }
   Task* t = FindTask(s.task);

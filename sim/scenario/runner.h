@@ -71,6 +71,7 @@ class Runner {
   absl::flat_hash_map<std::string, uint64_t> symbols_;
   absl::flat_hash_map<std::string, std::vector<std::pair<uint64_t, uint64_t>>> mapped_;
   VmStat mark_vmstat_;
+  int64_t mark_lru_[NR_LRU_LISTS] = {};
   std::string mark_meminfo_;
 };
 

@@ -82,9 +82,11 @@ struct MapsRow {
 
 // One condition of `expect TASK page ADDR ...`.
 struct PageCond {
-  std::string name;  // kpageflags name, "present", "swapped", or "mapcount"
+  // kpageflags name, "present", "swapped", or one of the numeric properties "mapcount",
+  // "swapcount" (the slot's swap_map count, continuation included), "swap_type", "swap_offset"
+  std::string name;
   bool negate = false;
-  Expr value;  // mapcount
+  Expr value;  // the numeric properties
 };
 
 // A value to compare a field against: `= N`, `= N kB`, `= +N` (delta since `mark`).
@@ -99,11 +101,13 @@ struct ExpectedValue {
 };
 
 struct Expectation {
-  enum Kind { kMaps, kStatus, kSmaps, kPage, kMm, kVmstat, kMeminfo };
+  enum Kind { kMaps, kStatus, kSmaps, kPage, kMm, kVmstat, kMeminfo, kLru };
   Kind kind = kMaps;
   std::string task;
-  std::string field;  // status/smaps/meminfo/vmstat field, or mm counter (map_count...)
-  Expr addr;          // smaps, page
+  // status/smaps/meminfo/vmstat field, mm counter (map_count...), or LRU list name
+  // (inactive_anon, active_anon, inactive_file, active_file, unevictable)
+  std::string field;
+  Expr addr;  // smaps, page
   std::vector<MapsRow> rows;
   std::vector<PageCond> conds;
   ExpectedValue expected;
@@ -114,7 +118,8 @@ struct MachineOptions {
 };
 
 struct Step {
-  enum Kind { kFile, kTask, kCall, kAccess, kSysctl, kMark, kExpect, kShow };
+  // kDrain: lru_add_drain_all. kReclaim: try_to_free_pages for `len` pages.
+  enum Kind { kFile, kTask, kCall, kAccess, kSysctl, kMark, kExpect, kShow, kDrain, kReclaim };
   Kind kind = kCall;
   SourceLoc loc;
   std::string text;  // the statement as written (without comment), for printing
@@ -129,11 +134,13 @@ struct Step {
   uint64_t memlock = 0;
   uint64_t caps_drop = 0;
   // kCall
-  std::string symbol;  // bound to the result when not empty
-  std::string call;    // syscall name
+  // Bound to the result when not empty. For fork() and clone() it names the new task
+  // instead (`A: B = fork()` creates task B); it is then not a symbol.
+  std::string symbol;
+  std::string call;  // syscall name
   std::vector<Arg> args;
   ExpectedResult expect_result;
-  // kAccess
+  // kAccess (and kShow pages ADDR LEN; kReclaim uses len as the number of pages)
   bool write = false;
   Expr addr, len;
   // kSysctl
@@ -141,7 +148,7 @@ struct Step {
   uint64_t sysctl_value = 0;
   // kExpect
   Expectation expectation;
-  // kShow: maps, smaps, status, pages, meminfo, vmstat
+  // kShow: maps, smaps, status, pages, meminfo, vmstat, swaps
   std::string view;
 };
 
