@@ -11,8 +11,7 @@ namespace {
 
 absl::Status sim_fail(const std::string& s) { return absl::InternalError(s); }
 
-absl::Status check_mm(const Machine& m, const MmStruct* mm,
-                      absl::flat_hash_map<uint32_t, int>& mapcounts) {
+absl::Status check_mm(const Machine& m, const MmStruct* mm, std::vector<int>& mapcounts) {
   uint64_t total = 0, locked = 0, prev_end = 0;
   int count = 0;
   for (const auto& [key, vp] : mm->mm_mt) {
@@ -64,11 +63,15 @@ absl::Status check_mm(const Machine& m, const MmStruct* mm,
                                     mm->id, mm->locked_vm, locked));
   int64_t rss[NR_MM_COUNTERS] = {};
   absl::Status bad;
+  const Vma* last = nullptr;
   const_cast<PageTable&>(mm->page_table).for_each([&](uint64_t vpn, Pte& pte) {
     if (!bad.ok()) return;
     const uint64_t addr = vpn << PAGE_SHIFT;
-    Vma* v = vma_lookup(const_cast<MmStruct*>(mm), addr);
-    if (!v) {
+    // for_each visits PTEs in address order: look the VMA up again only past the last one.
+    if (!last || addr < last->vm_start || addr >= last->vm_end) {
+      last = vma_lookup(const_cast<MmStruct*>(mm), addr);
+    }
+    if (!last) {
       bad = sim_fail(absl::StrFormat("mm %u: PTE at %#x outside every VMA", mm->id, addr));
       return;
     }
@@ -77,6 +80,11 @@ absl::Status check_mm(const Machine& m, const MmStruct* mm,
       return;
     }
     if (pte.kind != Pte::kPresent || pte.folio == ZERO_FOLIO) return;
+    if (pte.folio >= mapcounts.size()) {
+      bad = sim_fail(absl::StrFormat("mm %u: PTE at %#x maps folio %u, out of range", mm->id, addr,
+                                     pte.folio));
+      return;
+    }
     const Folio& f = m.folio(pte.folio);
     mapcounts[pte.folio]++;
     if (f.flags & PG_anon_mapping) {
@@ -97,29 +105,40 @@ absl::Status check_mm(const Machine& m, const MmStruct* mm,
 }  // namespace
 
 absl::Status Machine::check_invariants() const {
-  absl::flat_hash_map<uint32_t, int> mapcounts;
+  // Per-folio tallies in vectors indexed by folio number: a full check touches every folio,
+  // so it must stay linear and cheap (scenarios with millions of pages run it).
+  std::vector<int> mapcounts(folios_.size(), 0);
   absl::flat_hash_set<const MmStruct*> seen;
   for (const auto& t : tasks_) {
     if (!t->alive || !t->mm || !seen.insert(t->mm.get()).second) continue;
     if (absl::Status s = check_mm(*this, t->mm.get(), mapcounts); !s.ok()) return s;
   }
-  absl::flat_hash_set<uint32_t> free_set(free_folios_.begin(), free_folios_.end());
+  std::vector<bool> free_set(folios_.size(), false);
+  for (uint32_t i : free_folios_) {
+    if (i >= folios_.size() || free_set[i])
+      return sim_fail(absl::StrFormat("free list holds folio %u twice or out of range", i));
+    free_set[i] = true;
+  }
   // Batch membership: each entry holds one reference.
-  absl::flat_hash_map<uint32_t, int> in_batches;
+  std::vector<int> in_batches(folios_.size(), 0);
   for (const CpuFbatches& fb : cpu_fbatches) {
     for (const FolioBatch* b : {&fb.lru_add, &fb.lru_deactivate, &fb.lru_activate, &fb.mlock}) {
-      for (int i = 0; i < b->nr; ++i) in_batches[b->folios[i]]++;
+      for (int i = 0; i < b->nr; ++i) {
+        if (b->folios[i] >= folios_.size())
+          return sim_fail(absl::StrFormat("a batch holds folio %u, out of range", b->folios[i]));
+        in_batches[b->folios[i]]++;
+      }
     }
   }
   // Walk each list: links consistent, every member on the list its flags imply.
-  absl::flat_hash_set<uint32_t> on_lists;
+  std::vector<bool> on_lists(folios_.size(), false);
   int64_t unevictable = 0;
   for (uint32_t i = 1; i < folios_.size(); ++i) {
-    if (!free_set.contains(i) && (folios_[i].flags & PG_lru) && folios_[i].lru == LRU_UNEVICTABLE) {
+    if (!free_set[i] && (folios_[i].flags & PG_lru) && folios_[i].lru == LRU_UNEVICTABLE) {
       if (folio_lru_list(folios_[i]) != LRU_UNEVICTABLE)
         return sim_fail(
             absl::StrFormat("folio %u counted unevictable but evictable by its flags", i));
-      on_lists.insert(i);
+      on_lists[i] = true;
       ++unevictable;
     }
   }
@@ -132,8 +151,9 @@ absl::Status Machine::check_invariants() const {
     uint32_t prev = 0;
     for (uint32_t i = h.head; i; i = folios_[i].lru_next) {
       const Folio& f = folios_[i];
-      if (free_set.contains(i))
-        return sim_fail(absl::StrFormat("LRU list %d holds free folio %u", l, i));
+      if (i >= folios_.size())
+        return sim_fail(absl::StrFormat("LRU list %d links to folio %u, out of range", l, i));
+      if (free_set[i]) return sim_fail(absl::StrFormat("LRU list %d holds free folio %u", l, i));
       if (f.lru_prev != prev)
         return sim_fail(absl::StrFormat("LRU list %d: folio %u has a broken prev link", l, i));
       if (!(f.flags & PG_lru))
@@ -141,8 +161,8 @@ absl::Status Machine::check_invariants() const {
       if (f.lru != l || folio_lru_list(f) != l)
         return sim_fail(absl::StrFormat("folio %u on LRU list %d but its flags imply list %d", i, l,
                                         folio_lru_list(f)));
-      if (!on_lists.insert(i).second)
-        return sim_fail(absl::StrFormat("folio %u on two LRU lists", i));
+      if (on_lists[i]) return sim_fail(absl::StrFormat("folio %u on two LRU lists", i));
+      on_lists[i] = true;
       prev = i;
       if (++n > static_cast<int64_t>(folios_.size()))
         return sim_fail(absl::StrFormat("LRU list %d has a cycle", l));
@@ -162,19 +182,17 @@ absl::Status Machine::check_invariants() const {
   }
   int64_t mlocked = 0;
   for (uint32_t i = 1; i < folios_.size(); ++i) {
-    if (free_set.contains(i)) continue;
+    if (free_set[i]) continue;
     const Folio& f = folios_[i];
-    auto mc = mapcounts.find(i);
-    const int ptes = mc == mapcounts.end() ? 0 : mc->second;
+    const int ptes = mapcounts[i];
     if (ptes != f.mapcount)
       return sim_fail(
           absl::StrFormat("folio %u: mapcount %d but %d PTEs map it", i, f.mapcount, ptes));
-    auto ib = in_batches.find(i);
-    const int batched = ib == in_batches.end() ? 0 : ib->second;
+    const int batched = in_batches[i];
     if (batched != f.batch_refs)
       return sim_fail(absl::StrFormat("folio %u: batch_refs %d but it is in %d batch slots", i,
                                       f.batch_refs, batched));
-    if (((f.flags & PG_lru) != 0) != on_lists.contains(i))
+    if (((f.flags & PG_lru) != 0) != on_lists[i])
       return sim_fail(absl::StrFormat("folio %u: PG_lru does not match list membership", i));
     if (!(f.flags & PG_lru) && f.batch_refs == 0)
       return sim_fail(absl::StrFormat("folio %u: in use but on no LRU list and in no batch", i));

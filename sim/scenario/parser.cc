@@ -39,8 +39,9 @@ const std::vector<std::string>& Keywords() {
 }
 
 const std::vector<std::string>& MmCounters() {
-  static const auto* v = new std::vector<std::string>{
-      "map_count", "locked_vm", "pinned_vm", "total_vm", "data_vm", "exec_vm", "stack_vm"};
+  static const auto* v =
+      new std::vector<std::string>{"map_count", "locked_vm", "pinned_vm", "total_vm", "data_vm",
+                                   "exec_vm",   "stack_vm",  "min_flt",   "maj_flt"};
   return *v;
 }
 
@@ -615,8 +616,8 @@ absl::Status Parser::ParseMachine(Line& l) {
     return ErrorAt(l, kw, "'machine' after a task, file or step",
                    "`machine` before everything else");
   }
-  static const std::vector<std::string> kKeys = {"ram", "max_map_count", "anon_vma_name", "memlock",
-                                                 "nr_cpus"};
+  static const std::vector<std::string> kKeys = {"ram",     "max_map_count", "anon_vma_name",
+                                                 "memlock", "nr_cpus",       "check_every"};
   while (!l.at_end()) {
     const Token& key = l.peek();
     ASSIGN_OR_RETURN(std::string k, ExpectIdent(l, "a setting such as ram=64M"));
@@ -671,6 +672,11 @@ absl::Status Parser::ParseMachine(Line& l) {
         return ErrorAt(l, vt, absl::StrCat("nr_cpus=", e.text), "a count from 1 to 64");
       }
       sc_.config.nr_cpus = static_cast<int>(v);
+    } else if (k == "check_every") {
+      if (v < 1 || v > 1000000) {
+        return ErrorAt(l, vt, absl::StrCat("check_every=", e.text), "a step count from 1 to 10^6");
+      }
+      sc_.check_every = static_cast<int>(v);
     }
   }
   return absl::OkStatus();

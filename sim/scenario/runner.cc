@@ -3,6 +3,7 @@
 #include <algorithm>
 
 #include "absl/container/btree_set.h"
+#include "absl/strings/match.h"
 #include "absl/strings/str_cat.h"
 #include "absl/strings/str_format.h"
 #include "absl/strings/str_join.h"
@@ -55,7 +56,7 @@ std::string FormatResult(const std::string& call, long result) {
 
 Runner::Runner(const Scenario& sc) : sc_(sc) {
   MachineConfig c = sc.config;
-  c.check_invariants = true;
+  c.check_invariants = sc.check_every == 1;
   machine_ = std::make_unique<Machine>(c);
   mark_vmstat_ = machine_->vmstat;
   mark_meminfo_ = proc_meminfo(*machine_);
@@ -170,6 +171,12 @@ absl::StatusOr<StepResult> Runner::RunStep() {
   if (!m.invariant_status().ok()) {
     return StepError(
         s, absl::StrCat("model invariant broken by this step: ", m.invariant_status().message()));
+  }
+  if (sc_.check_every > 1 && (next_ % static_cast<size_t>(sc_.check_every) == 0 || done())) {
+    if (absl::Status st = m.check_invariants(); !st.ok()) {
+      return StepError(s, absl::StrCat("model invariant broken by this step or one of the ",
+                                       sc_.check_every - 1, " before it: ", st.message()));
+    }
   }
   return r;
 }
@@ -448,8 +455,11 @@ absl::Status Runner::RunExpect(const Step& s, StepResult* r) {
       if (x.field == "data_vm") v = static_cast<int64_t>(mm->data_vm);
       if (x.field == "exec_vm") v = static_cast<int64_t>(mm->exec_vm);
       if (x.field == "stack_vm") v = static_cast<int64_t>(mm->stack_vm);
+      // The task's fault counters (getrusage ru_minflt / ru_majflt, /proc/PID/stat).
+      if (x.field == "min_flt") v = static_cast<int64_t>(t->min_flt);
+      if (x.field == "maj_flt") v = static_cast<int64_t>(t->maj_flt);
       return CheckValue(s, x.expected, v, 0, absl::StrCat(x.task, " ", x.field),
-                        x.field == "map_count" ? "" : "pages", r);
+                        absl::EndsWith(x.field, "_vm") ? "pages" : "", r);
     }
     case Expectation::kSmaps: {
       ASSIGN_OR_RETURN(uint64_t addr, Eval(x.addr));

@@ -157,6 +157,10 @@ struct Scenario {
   std::string title;
   std::string teaches;
   MachineConfig config;
+  // The runner checks the model's invariants after every check_every-th step and after the
+  // last one (`machine check_every=N`). A full check walks every folio, PTE and swap slot, so
+  // scenarios with millions of pages and thousands of steps ask for a sparser cadence.
+  int check_every = 1;
   std::vector<Step> steps;
 };
 
