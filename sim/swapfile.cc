@@ -248,7 +248,7 @@ bool folio_alloc_swap(Machine& m, SwpEntry* out) {
   }
   if (!best) return false;
   // Round robin among devices of the best priority: the one after the last used.
-  static thread_local int last_type = -1;
+  int& last_type = m.swap_rr_last;
   SwapInfo* pick = nullptr;
   for (size_t k = 1; k <= m.swap_info.size(); ++k) {
     const size_t t = (static_cast<size_t>(last_type + 1) + k - 1) % m.swap_info.size();

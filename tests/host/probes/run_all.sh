@@ -18,3 +18,14 @@ echo 4 > /proc/sys/vm/nr_hugepages; ./bin/populate huge > out/populate.txt 2>&1;
 echo 65530 > /proc/sys/vm/max_map_count
 setarch -R ./bin/layout_dyn > out/layout_dyn_norandom.txt 2>&1
 echo "max_map_count=$(cat /proc/sys/vm/max_map_count) nr_hugepages=$(cat /proc/sys/vm/nr_hugepages)"
+# Swap probes: a swap file for their run only, removed whatever happens.
+SW=/var/tmp/mmsim-probe.swap
+cleanup_swap() { swapoff "$SW" 2>/dev/null; rm -f "$SW"; }
+trap cleanup_swap EXIT INT TERM
+for t in swap swap_fork200 reclaim; do gcc $CF -o bin/$t $t.c || exit 1; done
+for t in swap swap_fork200 reclaim; do
+  cleanup_swap
+  dd if=/dev/zero of="$SW" bs=1M count=128 status=none && chmod 600 "$SW" && mkswap "$SW" >/dev/null &&
+    swapon "$SW" && SWAPFILE="$SW" ./bin/$t > out/$t.txt 2>&1
+done
+cleanup_swap
