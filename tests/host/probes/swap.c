@@ -1,6 +1,7 @@
 /* Swap on the host: MADV_PAGEOUT to a fresh swap file, pagemap swap entries, fork sharing a
    slot, SwapFree, swap-in, swapoff. Run as root with SWAPFILE=<path of an enabled, empty swap
    file> (run_all.sh creates it with dd + mkswap + swapon and removes it afterwards). */
+#define _GNU_SOURCE /* CPU_ZERO: before any system header */
 #include <sched.h>
 #include <sys/swap.h>
 
