@@ -217,6 +217,13 @@ TEST(ScenarioParser, ProcessLifeCycleErrors) {
                         "'unevictable'?"));
   EXPECT_THAT(ParseError(std::string(kHeader) + "expect A page p !swapcount = 1\n"),
               HasSubstr("'!swapcount', expected swapcount = N"));
+  EXPECT_THAT(ParseError("file /f size=4K fs=tmpfs\n"),
+              StartsWith("t.scn:1:20: error: file system 'tmpfs', expected ramfs (unevictable "
+                         "page cache) or ext4 (ordinary)"));
+  EXPECT_THAT(ParseError("machine check_every=0\n"),
+              StartsWith("t.scn:1:21: error: check_every=0, expected a step count"));
+  EXPECT_THAT(ParseError(std::string(kHeader) + "expect A min_flt = 2 kB\n"),
+              HasSubstr("'kB', expected end of line; min_flt is not in kB"));
 }
 
 TEST(ScenarioParser, DidYouMeanNeedsACloseName) {

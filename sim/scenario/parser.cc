@@ -732,12 +732,24 @@ absl::Status Parser::ParseFile(Line& l) {
   bool have_size = false;
   while (!l.at_end()) {
     const Token& key = l.peek();
-    ASSIGN_OR_RETURN(std::string k, ExpectIdent(l, "size=SIZE"));
-    if (k != "size") {
-      return ErrorAt(l, key, absl::StrCat("unknown file setting '", k, "'"), "size=SIZE",
-                     DidYouMean(k, {"size"}));
+    ASSIGN_OR_RETURN(std::string k, ExpectIdent(l, "size=SIZE or fs=ramfs"));
+    if (k != "size" && k != "fs") {
+      return ErrorAt(l, key, absl::StrCat("unknown file setting '", k, "'"),
+                     "size=SIZE or fs=ramfs", DidYouMean(k, {"size", "fs"}));
     }
-    RETURN_IF_ERROR(ExpectPunct(l, '=', "'=' after size"));
+    RETURN_IF_ERROR(ExpectPunct(l, '=', absl::StrCat("'=' after ", k)));
+    if (k == "fs") {
+      // ramfs pages can never be written back: mapping_set_unevictable at inode creation.
+      const Token& ft = l.peek();
+      ASSIGN_OR_RETURN(std::string fs, ExpectIdent(l, "ramfs or ext4"));
+      if (fs != "ramfs" && fs != "ext4") {
+        return ErrorAt(l, ft, absl::StrCat("file system '", fs, "'"),
+                       "ramfs (unevictable page cache) or ext4 (ordinary)",
+                       DidYouMean(fs, {"ramfs", "ext4"}));
+      }
+      s.unevictable = fs == "ramfs";
+      continue;
+    }
     const Token& vt = l.peek();
     ASSIGN_OR_RETURN(Expr e, ParseExpr(l, true));
     if (e.uses_symbol || e.kind != Expr::kNumber) {

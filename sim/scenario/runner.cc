@@ -118,11 +118,14 @@ absl::StatusOr<StepResult> Runner::RunStep() {
   r.display = s.text;
   Machine& m = *machine_;
   switch (s.kind) {
-    case Step::kFile:
-      if (!m.create_file(s.path, s.size)) {
+    case Step::kFile: {
+      File* f = m.create_file(s.path, s.size);
+      if (!f) {
         return StepError(s, absl::StrCat("file ", s.path, " already exists, expected a new path"));
       }
+      f->unevictable = s.unevictable;
       break;
+    }
     case Step::kTask: {
       Task& t = m.spawn(s.task, s.image);
       if (s.has_memlock) t.rlim->cur[RLIMIT_MEMLOCK] = t.rlim->max[RLIMIT_MEMLOCK] = s.memlock;

@@ -128,6 +128,7 @@ struct Step {
   // kFile
   std::string path;
   uint64_t size = 0;
+  bool unevictable = false;  // fs=ramfs: mapping_unevictable
   // kTask
   Image image = Image::kProcess;
   bool has_memlock = false;
