@@ -91,6 +91,11 @@ std::shared_ptr<MmStruct> dup_mm(Machine& m, Task& parent) {
     nv->anon_vma = nullptr;
     nv->anon_vma_chain.clear();
     nv->vm_flags &= ~VM_LOCKED_MASK;
+    if (mpnt->vm_flags & VM_LOCKED_MASK) {
+      TRACE_NOTE(m.trace, "[%#x, %#x) copied without VM_LOCKED%s (locks are not inherited)",
+                 mpnt->vm_start, mpnt->vm_end,
+                 (mpnt->vm_flags & VM_LOCKONFAULT) ? "|VM_LOCKONFAULT" : "");
+    }
     Vma* tmp = vma_link(m, mm.get(), std::move(nv));
     if (mpnt->vm_flags & VM_WIPEONFORK) {
       TRACE_NOTE(m.trace, "[%#x, %#x) is VM_WIPEONFORK: empty in the child", mpnt->vm_start,
@@ -100,8 +105,13 @@ std::shared_ptr<MmStruct> dup_mm(Machine& m, Task& parent) {
     anon_vma_fork(m, tmp, mpnt);
     // vma_needs_copy: only VMAs with anonymous pages (or PFN maps) copy page tables; the
     // child re-faults file pages.
-    if (mpnt->anon_vma || (mpnt->vm_flags & (VM_PFNMAP | VM_MIXEDMAP)))
+    if (mpnt->anon_vma || (mpnt->vm_flags & (VM_PFNMAP | VM_MIXEDMAP))) {
+      TRACE_NOTE(m.trace,
+                 "[%#x, %#x): copy_page_range shares its pages copy-on-write and duplicates "
+                 "swap entries",
+                 mpnt->vm_start, mpnt->vm_end);
       copy_page_range(m, tmp, mpnt);
+    }
   }
   return mm;
 }

@@ -238,6 +238,7 @@ void lru_add_drain(Machine& m) {
 }
 
 void lru_add_drain_all(Machine& m) {
+  TRACE_FN(m.trace, "lru_add_drain_all");
   const int saved = m.cpu;
   for (int c = 0; c < static_cast<int>(m.cpu_fbatches.size()); ++c) {
     m.cpu = c;

@@ -188,16 +188,21 @@ void sim_remove_mapping(Machine& m, uint32_t idx) {
 std::vector<uint32_t> shrink_folio_list(Machine& m, const std::vector<uint32_t>& list,
                                         ScanControl& sc) {
   std::vector<uint32_t> ret;
+  // For the explanation: what happened to the isolated folios.
+  uint64_t n_culled = 0, n_activated = 0, n_kept = 0, n_swapped = 0, n_freed = 0;
+  const uint64_t reclaimed_before = sc.nr_reclaimed;
   for (uint32_t idx : list) {
     Folio& f = m.folio(idx);
     auto activate_locked = [&]() {
       if (!(f.flags & PG_mlocked)) {
         f.flags |= PG_active;
         m.vmstat[pgactivate]++;
+        ++n_activated;
       }
       ret.push_back(idx);
     };
     if (!folio_evictable(f)) {
+      ++n_culled;
       activate_locked();
       continue;
     }
@@ -208,6 +213,7 @@ std::vector<uint32_t> shrink_folio_list(Machine& m, const std::vector<uint32_t>&
       continue;
     }
     if (references == FOLIOREF_KEEP) {
+      ++n_kept;
       ret.push_back(idx);
       continue;
     }
@@ -223,6 +229,7 @@ std::vector<uint32_t> shrink_folio_list(Machine& m, const std::vector<uint32_t>&
       TRACE_NOTE(m.trace, "folio %u added to the swap cache at slot %u:%lu", idx, e.type, e.offset);
     }
     if (f.mapcount > 0 && !try_to_unmap(m, idx)) {
+      if (!folio_evictable(f)) ++n_culled;  // try_to_unmap met a VM_LOCKED VMA
       activate_locked();
       continue;
     }
@@ -245,13 +252,21 @@ std::vector<uint32_t> shrink_folio_list(Machine& m, const std::vector<uint32_t>&
     if (anon) {
       delete_from_swap_cache(m, idx);
       folio_put_last(m, idx);
+      ++n_swapped;
     } else {
       sim_remove_mapping(m, idx);
+      ++n_freed;
     }
     sc.nr_reclaimed++;
     m.vmstat[sc.kswapd ? pgsteal_kswapd : pgsteal_direct]++;
     m.vmstat[anon ? pgsteal_anon : pgsteal_file]++;
   }
+  TRACE_NOTE(m.trace,
+             "%zu folios: %lu reclaimed (%lu swapped out, %lu file pages dropped), %lu activated "
+             "(referenced or no swap slot), %lu kept (second chance), %lu unevictable "
+             "(mlocked: back to the unevictable list)",
+             list.size(), sc.nr_reclaimed - reclaimed_before, n_swapped, n_freed, n_activated,
+             n_kept, n_culled);
   return ret;
 }
 
@@ -297,7 +312,10 @@ void shrink_active_list(Machine& m, uint64_t nr_to_scan, LruList l) {
     l_inactive.push_back(idx);
   }
   move_folios_to_lru(m, l_active);
-  m.vmstat[pgdeactivate] += static_cast<int64_t>(move_folios_to_lru(m, l_inactive));
+  const uint64_t deactivated = move_folios_to_lru(m, l_inactive);
+  m.vmstat[pgdeactivate] += static_cast<int64_t>(deactivated);
+  TRACE_NOTE(m.trace, "%zu folios: %lu deactivated, %zu kept active (referenced executable file)",
+             hold.size(), deactivated, l_active.size());
 }
 
 // mm/vmscan.c inactive_is_low.
@@ -363,6 +381,13 @@ void shrink_lruvec(Machine& m, ScanControl& sc) {
   const bool may_deactivate_file = inactive_is_low(m, LRU_INACTIVE_FILE);
   uint64_t nr[NR_LRU_LISTS] = {};
   get_scan_count(m, sc, nr);
+  // Priorities at which every list is too small to scan (size >> priority == 0) stay quiet.
+  if (nr[0] || nr[1] || nr[2] || nr[3])
+    TRACE_NOTE(m.trace,
+               "priority %d: get_scan_count says scan inactive_anon %lu, active_anon %lu, "
+               "inactive_file %lu, active_file %lu (swap %s, swappiness %d)",
+               sc.priority, nr[LRU_INACTIVE_ANON], nr[LRU_ACTIVE_ANON], nr[LRU_INACTIVE_FILE],
+               nr[LRU_ACTIVE_FILE], nr_swap_pages(m) > 0 ? "available" : "none", m.swappiness);
   auto remaining = [&]() { return nr[0] || nr[1] || nr[2] || nr[3]; };
   while (remaining()) {
     for (int li = 0; li < LRU_UNEVICTABLE; ++li) {
@@ -393,6 +418,10 @@ uint64_t try_to_free_pages(Machine& m, uint64_t nr_to_reclaim, bool kswapd) {
   ScanControl sc;
   sc.nr_to_reclaim = nr_to_reclaim;
   sc.kswapd = kswapd;
+  TRACE_NOTE(m.trace,
+             "priority %d down to 0: each pass scans about list size >> priority folios of each "
+             "evictable list (the unevictable list is never scanned)",
+             DEF_PRIORITY);
   for (sc.priority = DEF_PRIORITY; sc.priority >= 0; --sc.priority) {
     shrink_lruvec(m, sc);
     if (sc.nr_reclaimed >= sc.nr_to_reclaim) break;

@@ -223,13 +223,12 @@ std::string RenderCounters(const MmSnap& before, const MmSnap& after) {
   for (int i = 0; i < NR_VMSTAT_ITEMS; ++i) {
     const auto item = static_cast<VmStatItem>(i);
     const std::string name = vmstat_name(item);
-    if (name != "nr_mlock" && name != "nr_unevictable" && name.rfind("unevictable_pgs_", 0) != 0)
-      continue;
+    // Every counter that moved except free pages (implied by the rest) and the fault count.
+    if (name == "nr_free_pages" || name == "pgfault") continue;
     const int64_t d = after.vmstat[item] - before.vmstat[item];
     if (d) absl::StrAppendFormat(&deltas, "%s%s %+d", deltas.empty() ? "" : ", ", name, d);
   }
-  absl::StrAppend(
-      &out, "  vmstat:   ", deltas.empty() ? "no mlock/unevictable counter moved" : deltas, "\n");
+  absl::StrAppend(&out, "  vmstat:   ", deltas.empty() ? "no counter moved" : deltas, "\n");
   return out;
 }
 
