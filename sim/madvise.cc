@@ -116,7 +116,11 @@ int madvise_vma_behavior(Task& t, Vma* vma, Vma** prev, MadviseRange r, int beha
       zap_page_range_single(m, vma, r.start, r.end);
       return 0;
     case MADV_WILLNEED:
+      // madvise_willneed: for anonymous (and shmem) memory the kernel walks the range to
+      // start swap-ins and then pushes new pages onto the LRU with lru_add_drain; the model
+      // has no swap readahead (docs/fidelity.md), but the drain is visible in kpageflags.
       *prev = vma;
+      if (!vma->vm_file || vma->vm_file->shmem) lru_add_drain(m);
       return 0;
     case MADV_COLD:
     case MADV_PAGEOUT:
