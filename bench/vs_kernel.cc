@@ -6,10 +6,22 @@
 // merge/split path (mm/mlock.c apply_vma_lock_flags → mlock_fixup → vma_modify_flags).
 //
 // The final VMA layouts inside the mapping must agree (count and ranges; exit 1 otherwise).
-// Run as root (CAP_IPC_LOCK makes RLIMIT_MEMLOCK irrelevant on both sides). Last line:
+//
+// Then the page path (issue 3): one seeded stream of populate operations, each a fresh
+// private anonymous read-write mapping of 1-4 pages that is populated, either by
+// mmap(MAP_POPULATE) or by mmap then mlock (50/50), and unmapped again (mm/gup.c
+// __mm_populate → handle_mm_fault → do_anonymous_page, the lru_add and mlock batches, then
+// the zap in munmap). 50,000 operations by default, kernel first, then the simulator. The
+// faults must agree: the kernel's minor-fault count over the stream (getrusage) equals the
+// simulator's (exit 1 otherwise).
+//
+// Run as root (CAP_IPC_LOCK makes RLIMIT_MEMLOCK irrelevant on both sides). The last two
+// lines, operations (calls; populate operations) per second:
+//   vs_kernel_populate: kernel=<ops/s> sim=<ops/s> ratio=<sim/kernel>
 //   vs_kernel: kernel=<ops/s> sim=<ops/s> ratio=<sim/kernel>
-//   build/bench/vs_kernel [calls] [seed]
+//   build/bench/vs_kernel [calls] [seed] [populate_ops]
 #include <sys/mman.h>
+#include <sys/resource.h>
 #include <sys/syscall.h>
 #include <unistd.h>
 
@@ -83,11 +95,82 @@ double Seconds(std::chrono::steady_clock::duration d) {
   return std::chrono::duration<double>(d).count();
 }
 
+struct PopulateOp {
+  bool mlock;  // mmap then mlock, else mmap(MAP_POPULATE)
+  uint32_t pages;
+};
+
+std::vector<PopulateOp> MakePopulateStream(uint64_t n, uint64_t seed) {
+  std::mt19937_64 rng(seed);
+  std::vector<PopulateOp> ops(n);
+  for (PopulateOp& op : ops) {
+    op.mlock = rng() & 1;
+    op.pages = 1 + static_cast<uint32_t>(rng() % 4);
+  }
+  return ops;
+}
+
+uint64_t KernelMinorFaults() {
+  rusage ru{};
+  getrusage(RUSAGE_SELF, &ru);
+  return static_cast<uint64_t>(ru.ru_minflt);
+}
+
+struct PopulateResult {
+  double seconds = 0;
+  uint64_t faults = 0;  // minor faults over the stream
+  uint64_t errors = 0;  // failed calls
+};
+
+PopulateResult KernelPopulate(const std::vector<PopulateOp>& ops) {
+  PopulateResult r;
+  const uint64_t flt0 = KernelMinorFaults();
+  const auto t0 = std::chrono::steady_clock::now();
+  for (const PopulateOp& op : ops) {
+    const uint64_t len = uint64_t{op.pages} * kPage;
+    const int flags = MAP_PRIVATE | MAP_ANONYMOUS | (op.mlock ? 0 : MAP_POPULATE);
+    void* p = mmap(nullptr, len, PROT_READ | PROT_WRITE, flags, -1, 0);
+    if (p == MAP_FAILED) {
+      r.errors++;
+      continue;
+    }
+    if (op.mlock) r.errors += mlock(p, len) != 0;
+    r.errors += munmap(p, len) != 0;
+  }
+  r.seconds = Seconds(std::chrono::steady_clock::now() - t0);
+  r.faults = KernelMinorFaults() - flt0;
+  return r;
+}
+
+PopulateResult SimPopulate(const std::vector<PopulateOp>& ops) {
+  mmsim::Machine m;
+  mmsim::Task& t = m.spawn("vs_kernel_populate", mmsim::Image::kEmpty);
+  PopulateResult r;
+  const uint64_t flt0 = t.min_flt;
+  const auto t0 = std::chrono::steady_clock::now();
+  for (const PopulateOp& op : ops) {
+    const uint64_t len = uint64_t{op.pages} * kPage;
+    const uint64_t flags = MAP_PRIVATE | MAP_ANONYMOUS | (op.mlock ? 0 : MAP_POPULATE);
+    const long p = mmsim::sys_mmap(t, 0, len, PROT_READ | PROT_WRITE, flags, -1, 0);
+    if (p < 0) {
+      r.errors++;
+      continue;
+    }
+    const uint64_t a = static_cast<uint64_t>(p);
+    if (op.mlock) r.errors += mmsim::sys_mlock(t, a, len) != 0;
+    r.errors += mmsim::sys_munmap(t, a, len) != 0;
+  }
+  r.seconds = Seconds(std::chrono::steady_clock::now() - t0);
+  r.faults = t.min_flt - flt0;
+  return r;
+}
+
 }  // namespace
 
 int main(int argc, char** argv) {
   const uint64_t n = argc > 1 ? std::strtoull(argv[1], nullptr, 0) : 200000;
   const uint64_t seed = argc > 2 ? std::strtoull(argv[2], nullptr, 0) : 42;
+  const uint64_t populate_n = argc > 3 ? std::strtoull(argv[3], nullptr, 0) : 50000;
   const std::vector<Call> calls = MakeStream(n, seed);
   const uint64_t len = kPages * kPage;
 
@@ -155,6 +238,32 @@ int main(int argc, char** argv) {
   if (kernel_errors != sim_errors) {
     std::printf("MISMATCH: failed-call counts differ\n");
     rc = 1;
+  }
+
+  // ---- the page path: populate and unmap (skipped with populate_ops 0) ----
+  if (populate_n > 0) {
+    const std::vector<PopulateOp> ops = MakePopulateStream(populate_n, seed);
+    uint64_t populate_pages = 0;
+    for (const PopulateOp& op : ops) populate_pages += op.pages;
+    const PopulateResult kpop = KernelPopulate(ops);
+    const PopulateResult spop = SimPopulate(ops);
+    std::printf("populate: ops=%" PRIu64 " pages=%" PRIu64 "\n", populate_n, populate_pages);
+    std::printf("kernel: %" PRIu64 " minor faults, %" PRIu64 " failed calls, %.3f s\n", kpop.faults,
+                kpop.errors, kpop.seconds);
+    std::printf("sim:    %" PRIu64 " minor faults, %" PRIu64 " failed calls, %.3f s\n", spop.faults,
+                spop.errors, spop.seconds);
+    if (kpop.faults != spop.faults) {
+      std::printf("MISMATCH: minor-fault counts differ\n");
+      rc = 1;
+    }
+    if (kpop.errors != spop.errors) {
+      std::printf("MISMATCH: failed-call counts differ (populate)\n");
+      rc = 1;
+    }
+    const double kpop_ops = static_cast<double>(populate_n) / kpop.seconds;
+    const double spop_ops = static_cast<double>(populate_n) / spop.seconds;
+    std::printf("vs_kernel_populate: kernel=%.0f sim=%.0f ratio=%.2f\n", kpop_ops, spop_ops,
+                spop_ops / kpop_ops);
   }
   std::printf("vs_kernel: kernel=%.0f sim=%.0f ratio=%.2f\n", kernel_ops, sim_ops,
               sim_ops / kernel_ops);

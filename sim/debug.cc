@@ -14,9 +14,16 @@ absl::Status sim_fail(const std::string& s) { return absl::InternalError(s); }
 absl::Status check_mm(const Machine& m, const MmStruct* mm, std::vector<int>& mapcounts) {
   uint64_t total = 0, locked = 0, prev_end = 0;
   int count = 0;
+  const Vma* prev_vma = nullptr;
+  bool cache_seen = mm->mmap_cache == nullptr;
   for (const auto& [key, vp] : mm->mm_mt) {
     const Vma* v = vp.get();
     ++count;
+    if (v->vm_prev != prev_vma || (prev_vma && prev_vma->vm_next != v))
+      return sim_fail(
+          absl::StrFormat("mm %u: VMA %#x is not linked to its predecessor", mm->id, v->vm_start));
+    prev_vma = v;
+    cache_seen |= mm->mmap_cache == v;
     if (key != v->vm_start)
       return sim_fail(
           absl::StrFormat("mm %u: VMA keyed %#x starts at %#x", mm->id, key, v->vm_start));
@@ -52,6 +59,10 @@ absl::Status check_mm(const Machine& m, const MmStruct* mm, std::vector<int>& ma
     if (v->vm_flags & VM_LOCKED) locked += v->pages();
     prev_end = v->vm_end;
   }
+  if (prev_vma && prev_vma->vm_next)
+    return sim_fail(
+        absl::StrFormat("mm %u: last VMA %#x has a successor", mm->id, prev_vma->vm_start));
+  if (!cache_seen) return sim_fail(absl::StrFormat("mm %u: mmap_cache is not in the tree", mm->id));
   if (count != mm->map_count)
     return sim_fail(
         absl::StrFormat("mm %u: map_count %d but %d VMAs", mm->id, mm->map_count, count));

@@ -164,9 +164,33 @@ int do_swap_page(Task& t, Vma* vma, uint64_t addr, unsigned flags);
 // ---- mm/vmscan.c, mm/rmap.c walks ----
 int folio_referenced(Machine& m, uint32_t folio, vm_flags_t* vm_flags);
 bool try_to_unmap(Machine& m, uint32_t folio);
+// Runs the machine's reclaim policy (MachineConfig::reclaim_policy).
 uint64_t try_to_free_pages(Machine& m, uint64_t nr_to_reclaim, bool kswapd);
+// The kernel's reclaim: the priority loop over shrink_lruvec (the "linux" policy).
+uint64_t do_try_to_free_pages(Machine& m, uint64_t nr_to_reclaim, bool kswapd);
+// Up to nr folios from the tail of list l, taken off it (PG_lru cleared).
+std::vector<uint32_t> isolate_lru_folios(Machine& m, uint64_t nr, LruList l);
+// Isolated folios back onto the lists their flags imply (head); unevictable ones through
+// the lru_add batch. Returns how many went onto evictable lists.
+uint64_t move_folios_to_lru(Machine& m, const std::vector<uint32_t>& list);
+void folio_putback_lru(Machine& m, uint32_t folio);
 void reclaim_pages(Machine& m, const std::vector<uint32_t>& folios);
 bool folio_isolate_lru(Machine& m, uint32_t folio);
+
+// ---- reclaim policies' toolkit (sim/policy/, docs/policies.md); sim/vmscan.cc ----
+// A policy picks folios; these take and evict them with the kernel's rules and counters.
+// isolate_lru_folios from the tail of l, counted as scanned (pgscan_kswapd/direct and
+// pgscan_anon/file) as shrink_inactive_list counts them.
+std::vector<uint32_t> sim_policy_isolate(Machine& m, uint64_t nr, LruList l, bool kswapd);
+// Takes one folio off its evictable list, counted as scanned; false if it is on none.
+bool sim_policy_isolate_folio(Machine& m, uint32_t folio, bool kswapd);
+// shrink_folio_list on isolated folios the policy chose, references not consulted (as
+// reclaim_pages does): unevictable folios are culled, an anonymous folio is added to swap
+// first (none left: it stays), try_to_unmap refuses a VM_LOCKED mapping and mlocks the
+// folio, a folio a per-CPU batch holds stays, a dirty file folio is written back and rotated
+// to the inactive tail. What is not freed goes back with move_folios_to_lru (failed ones
+// activated, as the kernel's activate_locked does). Returns the number freed.
+uint64_t sim_policy_evict(Machine& m, const std::vector<uint32_t>& folios, bool kswapd);
 
 // ---- helpers without a kernel twin ----
 // Calls fn(vpn, Pte&) for each entry of [start, end) in address order. fn must not set or

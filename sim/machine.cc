@@ -5,6 +5,8 @@
 
 #include <algorithm>
 #include <cmath>
+#include <cstdio>
+#include <cstdlib>
 
 #include "absl/strings/str_cat.h"
 #include "sim/internal.h"
@@ -51,6 +53,13 @@ Machine::Machine(MachineConfig config) : config_(config), max_map_count_(config.
   wmark_low = wmark_min + step;
   wmark_high = wmark_low + step;
   vmstat[nr_free_pages] = static_cast<int64_t>(config_.ram_pages);
+  auto policy = create_reclaim_policy(config_.reclaim_policy);
+  if (!policy.ok()) {
+    std::fprintf(stderr, "mmsim: MachineConfig: %s\n",
+                 std::string(policy.status().message()).c_str());
+    std::abort();
+  }
+  reclaim_policy = std::move(policy).value();
 }
 
 Machine::~Machine() {
@@ -93,18 +102,25 @@ void Machine::free_folio(uint32_t idx) {
 }
 
 AnonVma* Machine::new_anon_vma() {
-  auto* av = new AnonVma();
+  AnonVma* av;
+  if (!free_anon_vmas_.empty()) {
+    av = free_anon_vmas_.back();
+    free_anon_vmas_.pop_back();
+  } else {
+    av = new AnonVma();
+    anon_vmas_.insert(av);
+  }
   av->id = ++last_anon_vma_id_;
   av->root = av;
   av->parent = av;
-  anon_vmas_.insert(av);
   return av;
 }
 
 void Machine::put_anon_vma(AnonVma* av) {
   if (av->refcount == 0 && av->vmas.empty()) {
-    anon_vmas_.erase(av);
-    delete av;
+    // Back to the free list as a new one would be (vmas is empty and keeps its storage).
+    av->root = av->parent = nullptr;
+    free_anon_vmas_.push_back(av);
   }
 }
 

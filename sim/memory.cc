@@ -239,9 +239,7 @@ int do_swap_page(Task& t, Vma* vma, uint64_t addr, unsigned flags) {
 void zap_page_range_single(Machine& m, Vma* vma, uint64_t start, uint64_t end) {
   MmStruct* mm = vma->vm_mm;
   lru_add_drain(m);
-  std::vector<uint64_t> zapped;
-  mm->page_table.for_each(start >> PAGE_SHIFT, end >> PAGE_SHIFT, [&](uint64_t vpn, Pte& pte) {
-    zapped.push_back(vpn);
+  mm->page_table.clear_range(start >> PAGE_SHIFT, end >> PAGE_SHIFT, [&](uint64_t, Pte& pte) {
     if (pte.kind == Pte::kSwap) {
       mm->rss_stat[MM_SWAPENTS]--;
       free_swap_and_cache(m, swp_unpack(pte.folio));
@@ -262,7 +260,6 @@ void zap_page_range_single(Machine& m, Vma* vma, uint64_t start, uint64_t end) {
     if ((f.flags & PG_swapcache) && f.mapcount == 0) folio_free_swap(m, idx);
     folio_put(m, idx);
   });
-  for (uint64_t vpn : zapped) mm->page_table.clear(vpn);
 }
 
 // A user-mode access: the checks of arch/x86/mm/fault.c access_error, stack expansion

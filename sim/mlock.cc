@@ -236,8 +236,9 @@ static int apply_vma_lock_flags(Machine& m, MmStruct* mm, uint64_t start, uint64
   Vma* prev = start > vma->vm_start ? vma : vma_prev(mm, vma);
   uint64_t nstart = start;
   uint64_t tmp = vma->vm_start;
-  // (No look-up of the next VMA once the range is covered: it could not be in range.)
-  for (Vma* cur = vma; cur && cur->vm_start < end; cur = tmp < end ? find_vma(mm, tmp) : nullptr) {
+  // The next VMA is the one after prev (the first ending above tmp = prev->vm_end), as the
+  // kernel's vma_iterator steps on; none is looked at once the range is covered.
+  for (Vma* cur = vma; cur && cur->vm_start < end; cur = tmp < end ? vma_next(mm, prev) : nullptr) {
     if (cur->vm_start != tmp) {
       TRACE_NOTE(m.trace, "hole at [%#x, %#x): ENOMEM (earlier VMAs stay changed)", tmp,
                  cur->vm_start);

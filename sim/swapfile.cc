@@ -5,6 +5,9 @@
 // Simplifications (docs/fidelity.md "Swap"): slots are allocated lowest-free-first on the
 // chosen device (the kernel's cluster allocator decides within clusters); equal-priority
 // devices alternate per allocated slot.
+#include <algorithm>
+#include <cstring>
+
 #include "mmsim/syscalls.h"
 #include "mmsim/trace.h"
 #include "sim/internal.h"
@@ -259,10 +262,15 @@ bool folio_alloc_swap(Machine& m, SwpEntry* out) {
     }
   }
   if (!pick) pick = best;
-  for (uint64_t n = 0; n < pick->swap_map.size(); ++n) {
-    uint64_t off = pick->next + n;
-    if (off >= pick->swap_map.size()) off = 1 + (off - pick->swap_map.size());
-    if (off == 0 || off >= pick->swap_map.size() || pick->swap_map[off]) continue;
+  // The first free slot at or after `next`, wrapping to 1 (memchr: a full device of 64 Ki
+  // slots is searched in microseconds, which keeps reclaim benchmarks fast).
+  const uint8_t* map = pick->swap_map.data();
+  const uint64_t size = pick->swap_map.size();
+  const uint64_t from = std::clamp<uint64_t>(pick->next, 1, size);
+  const void* hit = std::memchr(map + from, 0, size - from);
+  if (!hit && from > 1) hit = std::memchr(map + 1, 0, from - 1);
+  if (hit) {
+    const uint64_t off = static_cast<uint64_t>(static_cast<const uint8_t*>(hit) - map);
     pick->swap_map[off] = SWAP_HAS_CACHE;
     pick->inuse_pages++;
     pick->next = 1;  // lowest free first (see file comment)

@@ -31,12 +31,16 @@ std::string sim_range(uint64_t s, uint64_t e) { return absl::StrFormat("[%#x, %#
 }  // namespace
 
 Vma* find_vma(MmStruct* mm, uint64_t addr) {
+  if (Vma* c = mm->mmap_cache; c && c->vm_start <= addr && addr < c->vm_end) return c;
   auto it = mm->mm_mt.upper_bound(addr);
-  if (it != mm->mm_mt.begin()) {
-    auto p = std::prev(it);
-    if (p->second->vm_end > addr) return p->second.get();
+  Vma* v = nullptr;
+  if (it != mm->mm_mt.begin() && std::prev(it)->second->vm_end > addr) {
+    v = std::prev(it)->second.get();
+  } else if (it != mm->mm_mt.end()) {
+    v = it->second.get();
   }
-  return it == mm->mm_mt.end() ? nullptr : it->second.get();
+  if (v) mm->mmap_cache = v;
+  return v;
 }
 
 Vma* vma_lookup(MmStruct* mm, uint64_t addr) {
@@ -49,22 +53,14 @@ Vma* find_vma_intersection(MmStruct* mm, uint64_t start, uint64_t end) {
   return (v && v->vm_start < end) ? v : nullptr;
 }
 
-Vma* vma_prev(MmStruct* mm, const Vma* vma) {
-  auto it = mm->mm_mt.find(vma->vm_start);
-  if (it == mm->mm_mt.begin()) return nullptr;
-  return std::prev(it)->second.get();
-}
+Vma* vma_prev(MmStruct* mm, const Vma* vma) { return vma->vm_prev; }
 
-Vma* vma_next(MmStruct* mm, const Vma* vma) {
-  auto it = mm->mm_mt.find(vma->vm_start);
-  ++it;
-  return it == mm->mm_mt.end() ? nullptr : it->second.get();
-}
+Vma* vma_next(MmStruct* mm, const Vma* vma) { return vma->vm_next; }
 
 Vma* find_vma_prev(MmStruct* mm, uint64_t addr, Vma** pprev) {
   Vma* v = find_vma(mm, addr);
   if (v) {
-    *pprev = vma_prev(mm, v);
+    *pprev = v->vm_prev;
   } else {
     *pprev = mm->mm_mt.empty() ? nullptr : std::prev(mm->mm_mt.end())->second.get();
   }
@@ -344,6 +340,11 @@ int __split_vma(Machine& m, MmStruct* mm, Vma* vma, uint64_t addr, bool new_belo
   Vma* n = nv.get();
   if (vma->anon_vma) anon_vma_clone(m, n, vma);
   if (n->vm_file) n->vm_file->i_mmap.insert(n);
+  // The new VMA joins the address-ordered list right below or right above vma.
+  n->vm_prev = new_below ? vma->vm_prev : vma;
+  n->vm_next = new_below ? vma : vma->vm_next;
+  if (n->vm_prev) n->vm_prev->vm_next = n;
+  if (n->vm_next) n->vm_next->vm_prev = n;
   if (new_below) {
     // The lower part takes over vma's slot (same vm_start); vma moves up to addr, right
     // after it: one tree walk instead of three.
@@ -379,13 +380,17 @@ static VmaOrErr vma_modify(Machine& m, VmaMergeStruct& vmg) {
   TRACE_FN(m.trace, "vma_modify");
   Vma* vma = vmg.middle;
   const uint64_t start = vmg.start, end = vmg.end;
-  if (Vma* merged = vma_merge_existing_range(m, vmg)) return {merged, 0};
+  if (Vma* merged = vma_merge_existing_range(m, vmg)) {
+    vmg.mm->mmap_cache = merged;  // the callers' next look-up is in or just past it
+    return {merged, 0};
+  }
   if (vma->vm_start < start) {
     if (int err = split_vma(m, vmg.mm, vma, start, true)) return {nullptr, err};
   }
   if (vma->vm_end > end) {
     if (int err = split_vma(m, vmg.mm, vma, end, false)) return {nullptr, err};
   }
+  vmg.mm->mmap_cache = vma;
   return {vma, 0};
 }
 
@@ -411,7 +416,12 @@ Vma* vma_link(Machine& m, MmStruct* mm, std::unique_ptr<Vma> vma) {
   Vma* v = vma.get();
   v->vm_mm = mm;
   if (v->vm_file) v->vm_file->i_mmap.insert(v);
-  mm->mm_mt.emplace(v->vm_start, std::move(vma));
+  auto it = mm->mm_mt.emplace(v->vm_start, std::move(vma)).first;
+  v->vm_prev = it == mm->mm_mt.begin() ? nullptr : std::prev(it)->second.get();
+  ++it;
+  v->vm_next = it == mm->mm_mt.end() ? nullptr : it->second.get();
+  if (v->vm_prev) v->vm_prev->vm_next = v;
+  if (v->vm_next) v->vm_next->vm_prev = v;
   mm->map_count++;
   return v;
 }
@@ -419,6 +429,9 @@ Vma* vma_link(Machine& m, MmStruct* mm, std::unique_ptr<Vma> vma) {
 void remove_vma(Machine& m, MmStruct* mm, Vma* vma) {
   unlink_anon_vmas(m, vma);
   if (vma->vm_file) vma->vm_file->i_mmap.erase(vma);
+  if (vma->vm_prev) vma->vm_prev->vm_next = vma->vm_next;
+  if (vma->vm_next) vma->vm_next->vm_prev = vma->vm_prev;
+  if (mm->mmap_cache == vma) mm->mmap_cache = nullptr;
   mm->mm_mt.erase(vma->vm_start);
   mm->map_count--;
 }
@@ -446,7 +459,7 @@ int do_vmi_munmap(Machine& m, MmStruct* mm, uint64_t start, uint64_t len) {
     if (int err = __split_vma(m, mm, vma, start, true)) return err;
   }
   // Gather: split the last one, then take every VMA in range.
-  std::vector<Vma*> victims;
+  absl::InlinedVector<Vma*, 8> victims;
   for (Vma* v = find_vma_intersection(mm, start, end); v && v->vm_start < end;
        v = vma_next(mm, v)) {
     if (v->vm_flags & VM_SEALED) return -EPERM;

@@ -144,6 +144,8 @@ FolioReferences folio_check_references(Machine& m, uint32_t idx) {
   return FOLIOREF_RECLAIM;
 }
 
+}  // namespace
+
 // mm/vmscan.c isolate_lru_folios: up to nr from the tail of list l.
 std::vector<uint32_t> isolate_lru_folios(Machine& m, uint64_t nr, LruList l) {
   std::vector<uint32_t> out;
@@ -174,6 +176,8 @@ uint64_t move_folios_to_lru(Machine& m, const std::vector<uint32_t>& list) {
   }
   return moved;
 }
+
+namespace {
 
 // mm/filemap.c __remove_mapping + free: a clean, unmapped page-cache folio goes.
 void sim_remove_mapping(Machine& m, uint32_t idx) {
@@ -412,8 +416,8 @@ void shrink_lruvec(Machine& m, ScanControl& sc) {
 }  // namespace
 
 // mm/vmscan.c do_try_to_free_pages: raise the pressure (lower priority) until enough was
-// reclaimed. Returns the number of pages freed.
-uint64_t try_to_free_pages(Machine& m, uint64_t nr_to_reclaim, bool kswapd) {
+// reclaimed. Returns the number of pages freed. The "linux" reclaim policy.
+uint64_t do_try_to_free_pages(Machine& m, uint64_t nr_to_reclaim, bool kswapd) {
   TRACE_FN(m.trace, kswapd ? "balance_pgdat" : "try_to_free_pages");
   ScanControl sc;
   sc.nr_to_reclaim = nr_to_reclaim;
@@ -428,6 +432,37 @@ uint64_t try_to_free_pages(Machine& m, uint64_t nr_to_reclaim, bool kswapd) {
   }
   TRACE_NOTE(m.trace, "reclaimed %lu of %lu pages (scanned %lu)", sc.nr_reclaimed, nr_to_reclaim,
              sc.nr_scanned);
+  return sc.nr_reclaimed;
+}
+
+// mm/vmscan.c try_to_free_pages (and balance_pgdat for kswapd): the machine's reclaim
+// policy decides what goes; "linux" is do_try_to_free_pages above.
+uint64_t try_to_free_pages(Machine& m, uint64_t nr_to_reclaim, bool kswapd) {
+  return m.reclaim_policy->reclaim(m, nr_to_reclaim, kswapd);
+}
+
+std::vector<uint32_t> sim_policy_isolate(Machine& m, uint64_t nr, LruList l, bool kswapd) {
+  std::vector<uint32_t> list = isolate_lru_folios(m, nr, l);
+  m.vmstat[kswapd ? pgscan_kswapd : pgscan_direct] += static_cast<int64_t>(list.size());
+  m.vmstat[l >= LRU_INACTIVE_FILE ? pgscan_file : pgscan_anon] += static_cast<int64_t>(list.size());
+  return list;
+}
+
+bool sim_policy_isolate_folio(Machine& m, uint32_t idx, bool kswapd) {
+  const LruList l = static_cast<LruList>(m.folio(idx).lru);
+  if (l == LRU_UNEVICTABLE || !folio_isolate_lru(m, idx)) return false;
+  m.vmstat[kswapd ? pgscan_kswapd : pgscan_direct]++;
+  m.vmstat[l >= LRU_INACTIVE_FILE ? pgscan_file : pgscan_anon]++;
+  return true;
+}
+
+uint64_t sim_policy_evict(Machine& m, const std::vector<uint32_t>& folios, bool kswapd) {
+  ScanControl sc;
+  sc.nr_to_reclaim = folios.size();
+  sc.kswapd = kswapd;
+  sc.ignore_references = true;  // the policy has chosen; the kernel's rules still apply
+  std::vector<uint32_t> back = shrink_folio_list(m, folios, sc);
+  move_folios_to_lru(m, back);
   return sc.nr_reclaimed;
 }
 

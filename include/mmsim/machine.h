@@ -15,6 +15,7 @@
 #include "absl/container/btree_map.h"
 #include "absl/status/status.h"
 #include "mmsim/mm_types.h"
+#include "mmsim/reclaim_policy.h"
 #include "mmsim/swap.h"
 #include "mmsim/trace.h"
 #include "mmsim/types.h"
@@ -36,6 +37,10 @@ struct MachineConfig {
   uint64_t stack_top = 0x7ffffffff000;
   // Run the invariant checker after every syscall (tests and debug builds).
   bool check_invariants = false;
+  // The reclaim policy by registered name (include/mmsim/reclaim_policy.h): "linux" is the
+  // kernel's shrink_lruvec. An unregistered name aborts the Machine's construction with the
+  // list of registered ones; front ends check names first with create_reclaim_policy.
+  std::string reclaim_policy = "linux";
 };
 
 // Per-process resource limits (struct signal_struct's rlim): shared by threads.
@@ -131,6 +136,8 @@ class Machine {
   int cpu = 0;
   // Explanation sink for `mmsim explain`; nullptr when not explaining.
   Trace* trace = nullptr;
+  // What try_to_free_pages runs (MachineConfig::reclaim_policy); never null.
+  std::unique_ptr<ReclaimPolicy> reclaim_policy;
 
   // Checks every invariant of every mm and folio; the first violation as an error.
   absl::Status check_invariants() const;
@@ -155,7 +162,11 @@ class Machine {
   std::deque<std::unique_ptr<File>> files_;
   std::vector<Folio> folios_;
   std::vector<uint32_t> free_folios_;
+  // Every AnonVma this machine allocated, in use or free; the free ones are also in
+  // free_anon_vmas_, for new_anon_vma to reuse (a fault in a fresh mapping then allocates
+  // nothing).
   absl::flat_hash_set<AnonVma*> anon_vmas_;
+  std::vector<AnonVma*> free_anon_vmas_;
   absl::Status invariant_status_;
 };
 

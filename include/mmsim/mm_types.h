@@ -9,6 +9,7 @@
 #include <cstdint>
 #include <memory>
 #include <string>
+#include <vector>
 
 #include "absl/container/btree_map.h"
 #include "absl/container/flat_hash_map.h"
@@ -38,26 +39,35 @@ using AnonVmaName = std::shared_ptr<const std::string>;
 
 // struct vm_area_struct: one mapping [vm_start, vm_end) of an mm.
 // Invariants: vm_start < vm_end, both page aligned; VMAs of one mm never overlap.
+// Laid out for the look-up and merge paths: what find_vma and the mergeability checks of a
+// neighbour read (is_mergeable_vma, is_mergeable_anon_vma) comes first, then what the VMA
+// being changed adds, so each VMA a syscall passes costs one or two cache lines.
 struct Vma {
   uint64_t vm_start = 0;
   uint64_t vm_end = 0;
   vm_flags_t vm_flags = 0;
+  File* vm_file = nullptr;  // nullptr for anonymous memory (shared anon has a shmem file)
+  uint32_t vm_policy = 0;   // mempolicy identity; 0 = default policy
+  uint32_t uffd_ctx = 0;    // userfaultfd context identity; 0 = none
+  AnonVmaName anon_name;
+  AnonVma* anon_vma = nullptr;
   // In pages. File: offset of vm_start in the file. Private anonymous: vm_start >> PAGE_SHIFT
   // at creation (mm/mmap.c do_mmap), so address-adjacent anonymous VMAs are pgoff-adjacent.
   pgoff_t vm_pgoff = 0;
-  File* vm_file = nullptr;  // nullptr for anonymous memory (shared anon has a shmem file)
-  AnonVma* anon_vma = nullptr;
+  // The VMAs before and after this one in its mm, in address order (nullptr at the ends):
+  // the list vm_area_struct kept until 6.1 replaced it with the maple tree. Here it makes
+  // vma_prev / vma_next a pointer step instead of a tree walk. Set by vma_link and
+  // __split_vma, unlinked by remove_vma; meaningless in a VMA that is in no tree (a copy).
+  Vma* vm_prev = nullptr;
+  Vma* vm_next = nullptr;
   // The anon_vmas this VMA is linked into (anon_vma_chain); more than one means the VMA
   // came from fork and "had uncowed parents" (mm/vma.c vma_had_uncowed_parents).
   absl::InlinedVector<AnonVma*, 2> anon_vma_chain;
-  AnonVmaName anon_name;
-  uint32_t vm_policy = 0;  // mempolicy identity; 0 = default policy
-  uint32_t uffd_ctx = 0;   // userfaultfd context identity; 0 = none
-  // vm_ops->close is set: such a VMA may not be removed by a merge (can_merge_remove_vma).
-  bool has_close_op = false;
   // vm_ops->name for special mappings ("[vdso]", "[vvar]"); nullptr otherwise.
   const char* special_name = nullptr;
   MmStruct* vm_mm = nullptr;
+  // vm_ops->close is set: such a VMA may not be removed by a merge (can_merge_remove_vma).
+  bool has_close_op = false;
 
   uint64_t pages() const { return (vm_end - vm_start) >> PAGE_SHIFT; }
   uint64_t size() const { return vm_end - vm_start; }
@@ -160,18 +170,22 @@ class PageTable {
   static constexpr unsigned kLeafShift = 9;
   static constexpr uint64_t kLeafSize = uint64_t{1} << kLeafShift;
 
+  PageTable() = default;
+  PageTable(const PageTable&) = delete;
+  PageTable& operator=(const PageTable&) = delete;
+
   // The entry for a virtual page number, or nullptr if it is none.
   Pte* find(uint64_t vpn) {
-    auto it = leaves_.find(vpn >> kLeafShift);
-    if (it == leaves_.end()) return nullptr;
-    Pte* p = &it->second->e[vpn & (kLeafSize - 1)];
+    Leaf* leaf = find_leaf(vpn >> kLeafShift);
+    if (!leaf) return nullptr;
+    Pte* p = &leaf->e[vpn & (kLeafSize - 1)];
     return p->kind == Pte::kNone ? nullptr : p;
   }
   const Pte* find(uint64_t vpn) const { return const_cast<PageTable*>(this)->find(vpn); }
   // Installs (or replaces) a non-none entry.
   void set(uint64_t vpn, const Pte& pte) {
-    auto& leaf = leaves_[vpn >> kLeafShift];
-    if (!leaf) leaf = std::make_unique<Leaf>();
+    Leaf* leaf = find_leaf(vpn >> kLeafShift);
+    if (!leaf) leaf = add_leaf(vpn >> kLeafShift);
     Pte& slot = leaf->e[vpn & (kLeafSize - 1)];
     if (slot.kind == Pte::kNone) {
       leaf->used++;
@@ -186,7 +200,7 @@ class PageTable {
     if (slot.kind == Pte::kNone) return;
     slot = Pte{};
     nr_--;
-    if (--it->second->used == 0) leaves_.erase(it);
+    if (--it->second->used == 0) drop_leaf(it);
   }
   // Entries that are not none.
   uint64_t size() const { return nr_; }
@@ -209,14 +223,75 @@ class PageTable {
   void for_each(Fn&& fn) {
     for_each(0, ~uint64_t{0} >> 1, fn);
   }
+  // Calls fn(vpn, Pte&) for each non-none entry of [first, last) in address order and clears
+  // the entry right after; fn must not set or clear entries of this table.
+  template <typename Fn>
+  void clear_range(uint64_t first, uint64_t last, Fn&& fn) {
+    for (auto it = leaves_.lower_bound(first >> kLeafShift);
+         it != leaves_.end() && (it->first << kLeafShift) < last;) {
+      const uint64_t base = it->first << kLeafShift;
+      const uint64_t lo = first > base ? first - base : 0;
+      const uint64_t hi = std::min<uint64_t>(kLeafSize, last - base);
+      Leaf& leaf = *it->second;
+      for (uint64_t i = lo; i < hi && leaf.used; ++i) {
+        if (leaf.e[i].kind == Pte::kNone) continue;
+        fn(base + i, leaf.e[i]);
+        leaf.e[i] = Pte{};
+        leaf.used--;
+        nr_--;
+      }
+      if (leaf.used == 0) {
+        it = drop_leaf(it);
+      } else {
+        ++it;
+      }
+    }
+  }
 
  private:
   struct Leaf {
     Pte e[kLeafSize];
-    uint32_t used = 0;
+    uint32_t used = 0;  // entries that are not none; a leaf with none is dropped
   };
-  absl::btree_map<uint64_t, std::unique_ptr<Leaf>> leaves_;
+  using LeafMap = absl::btree_map<uint64_t, std::unique_ptr<Leaf>>;
+  // Emptied leaves kept for reuse (all their entries are none again): mapping and unmapping
+  // small ranges then costs no allocation and no 4 KiB zeroing. At most this many.
+  static constexpr size_t kMaxSpareLeaves = 8;
+
+  Leaf* find_leaf(uint64_t key) const {
+    if (cached_leaf_ && cached_key_ == key) return cached_leaf_;
+    auto it = leaves_.find(key);
+    if (it == leaves_.end()) return nullptr;
+    cached_key_ = key;
+    cached_leaf_ = it->second.get();
+    return cached_leaf_;
+  }
+  Leaf* add_leaf(uint64_t key) {
+    std::unique_ptr<Leaf> leaf;
+    if (!spare_.empty()) {
+      leaf = std::move(spare_.back());
+      spare_.pop_back();
+    } else {
+      leaf = std::make_unique<Leaf>();
+    }
+    cached_key_ = key;
+    cached_leaf_ = leaf.get();
+    leaves_.emplace(key, std::move(leaf));
+    return cached_leaf_;
+  }
+  LeafMap::iterator drop_leaf(LeafMap::iterator it) {
+    if (cached_leaf_ == it->second.get()) cached_leaf_ = nullptr;
+    if (spare_.size() < kMaxSpareLeaves) spare_.push_back(std::move(it->second));
+    return leaves_.erase(it);
+  }
+
+  LeafMap leaves_;
   uint64_t nr_ = 0;
+  // The leaf last found or added (a fault, a populate or a zap works page after page in one
+  // leaf). Cleared when that leaf is dropped, which is the only way a leaf goes away.
+  mutable uint64_t cached_key_ = 0;
+  mutable Leaf* cached_leaf_ = nullptr;
+  std::vector<std::unique_ptr<Leaf>> spare_;
 };
 
 // Per-mm RSS counters (include/linux/mm_types_task.h MM_*).
@@ -227,6 +302,11 @@ struct MmStruct {
   uint32_t id = 0;
   // VMAs keyed by vm_start (the kernel's maple tree).
   absl::btree_map<uint64_t, std::unique_ptr<Vma>> mm_mt;
+  // The VMA last found or modified (the kernel's mm->mmap_cache before 3.15): find_vma of an
+  // address inside it needs no tree walk. remove_vma clears it when it removes that VMA;
+  // splits, merges and moved boundaries leave it valid, because a hit is checked against
+  // the VMA's current range.
+  Vma* mmap_cache = nullptr;
   // Invariant: map_count == mm_mt.size() (may exceed max_map_count transiently, as in the
   // kernel after __split_vma in munmap).
   int map_count = 0;

@@ -1,0 +1,22 @@
+// "linux": the kernel's reclaim, unchanged. do_try_to_free_pages (sim/vmscan.cc) lowers the
+// priority from DEF_PRIORITY to 0, each pass running shrink_lruvec: get_scan_count splits
+// the scan between anon and file by swappiness, shrink_active_list ages the active lists, and
+// shrink_inactive_list gives referenced folios a second trip (folio_check_references).
+#include "mmsim/reclaim_policy.h"
+#include "sim/internal.h"
+
+namespace mmsim {
+namespace {
+
+class LinuxPolicy : public ReclaimPolicy {
+ public:
+  uint64_t reclaim(Machine& m, uint64_t nr_to_reclaim, bool kswapd) override {
+    return do_try_to_free_pages(m, nr_to_reclaim, kswapd);
+  }
+};
+
+}  // namespace
+
+MMSIM_REGISTER_RECLAIM_POLICY("linux", LinuxPolicy);
+
+}  // namespace mmsim

@@ -1,0 +1,335 @@
+// Tests of the reclaim-policy plug-ins (include/mmsim/reclaim_policy.h, sim/policy/) and the
+// page-access traces that feed the policy benchmark (include/mmsim/access_trace.h).
+#include "mmsim/reclaim_policy.h"
+
+#include <fcntl.h>
+#include <gtest/gtest.h>
+
+#include <string>
+#include <vector>
+
+#include "absl/strings/match.h"
+#include "mmsim/access_trace.h"
+#include "mmsim/procfs.h"
+#include "mmsim/syscalls.h"
+#include "sim/internal.h"
+
+namespace mmsim {
+namespace {
+
+constexpr uint64_t P = PAGE_SIZE;
+
+// ---- the registry ----
+
+TEST(ReclaimPolicyRegistry, ListsEveryPolicyFile) {
+  // Nothing refers to the policies by symbol: if the linker dropped a policy's object file,
+  // its registration would be missing here.
+  EXPECT_EQ(reclaim_policy_names(), (std::vector<std::string>{"clock", "fifo", "linux", "random"}));
+  for (const std::string& name : reclaim_policy_names()) {
+    auto p = create_reclaim_policy(name);
+    ASSERT_TRUE(p.ok()) << p.status();
+    EXPECT_NE(*p, nullptr);
+  }
+}
+
+TEST(ReclaimPolicyRegistry, DefaultIsLinux) {
+  Machine m;
+  EXPECT_EQ(m.config().reclaim_policy, "linux");
+  ASSERT_NE(m.reclaim_policy, nullptr);
+}
+
+TEST(ReclaimPolicyRegistry, UnknownNameFailsNamingTheRegisteredOnes) {
+  auto p = create_reclaim_policy("lru-k");
+  ASSERT_FALSE(p.ok());
+  EXPECT_EQ(p.status().code(), absl::StatusCode::kInvalidArgument);
+  EXPECT_EQ(p.status().message(),
+            "unknown reclaim policy \"lru-k\"; registered policies: clock, fifo, linux, random");
+  ReplayConfig rc;
+  rc.policy = "lru-k";
+  auto r = replay_access_trace(AccessTrace{}, rc);
+  ASSERT_FALSE(r.ok());
+  EXPECT_TRUE(absl::StrContains(r.status().message(), "registered policies: clock, fifo"));
+}
+
+TEST(ReclaimPolicyRegistryDeathTest, MachineWithUnknownPolicyStopsWithTheList) {
+  MachineConfig c;
+  c.reclaim_policy = "lru-k";
+  EXPECT_DEATH({ Machine m(c); },
+               "unknown reclaim policy \"lru-k\"; registered policies: clock, fifo, linux, random");
+}
+
+// ---- "linux" is the kernel model, unchanged ----
+
+// A fixed workload under memory pressure with swap: file pages through a locked and an
+// unlocked mapping, anonymous memory larger than RAM written and read back, MADV_PAGEOUT,
+// munlock, a fork. Returns every vmstat counter and the task's fault counts.
+std::vector<int64_t> RunFixedSequence(Machine& m) {
+  Task& t = m.spawn("A", Image::kEmpty);
+  m.create_file("/swap", 4097 * P);
+  EXPECT_EQ(sys_swapon(t, "/swap", 0), 0);
+  m.create_file("/data", 1500 * P);
+  const int fd = static_cast<int>(sys_open(t, "/data", O_RDONLY));
+  const long locked = sys_mmap(t, 0, 64 * P, PROT_READ, MAP_SHARED, fd, 0);
+  EXPECT_EQ(sys_mlock(t, locked, 64 * P), 0);
+  const long file = sys_mmap(t, 0, 1500 * P, PROT_READ, MAP_SHARED, fd, 0);
+  const long anon =
+      sys_mmap(t, 0, 1800 * P, PROT_READ | PROT_WRITE, MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
+  EXPECT_EQ(user_access(t, file, 1500 * P, false), 0);
+  for (uint64_t i = 0; i < 1800; i += 8) EXPECT_EQ(user_access(t, anon + i * P, 8 * P, true), 0);
+  for (uint64_t i = 0; i < 900; ++i) EXPECT_EQ(user_access(t, anon + i * P, P, false), 0);
+  for (uint64_t i = 0; i < 1800; i += 3) EXPECT_EQ(user_access(t, anon + i * P, P, true), 0);
+  EXPECT_EQ(sys_madvise(t, anon + 100 * P, 100 * P, MADV_PAGEOUT), 0);
+  EXPECT_EQ(sys_munlock(t, locked, 64 * P), 0);
+  EXPECT_EQ(user_access(t, file, 1500 * P, false), 0);
+  const long child = sys_fork(t);
+  EXPECT_GT(child, 0);
+  EXPECT_EQ(user_access(*m.find_task(static_cast<int>(child)), anon, 600 * P, true), 0);
+  EXPECT_EQ(user_access(t, anon + 1200 * P, 600 * P, false), 0);
+  std::vector<int64_t> out(m.vmstat.v.begin(), m.vmstat.v.end());
+  out.push_back(static_cast<int64_t>(t.min_flt));
+  out.push_back(static_cast<int64_t>(t.maj_flt));
+  return out;
+}
+
+MachineConfig FixedSequenceMachine() {
+  MachineConfig c;
+  c.ram_pages = 2048;  // 8 MiB
+  return c;
+}
+
+// The counters the fixed sequence gave before reclaim policies existed (commit 0dc9b30, built
+// from `git archive` and run with the same function): "linux" must reproduce them exactly.
+const std::vector<int64_t> kCountersBeforePolicies = {
+    454, 1174, 304, 26,   64,   0,    0,    1504, 90, 90, 6000, 3800, 400, 32, 32,   9713,
+    0,   4242, 100, 3931, 5782, 1496, 2846, 64,   0,  64, 64,   64,   0,   0,  1864, 3536,
+};
+
+TEST(LinuxPolicy, SameCountersAsTheKernelModelBeforePolicies) {
+  Machine by_default(FixedSequenceMachine());
+  const std::vector<int64_t> got = RunFixedSequence(by_default);
+  absl::Status s = by_default.check_invariants();
+  EXPECT_TRUE(s.ok()) << s;
+  ASSERT_EQ(got.size(), kCountersBeforePolicies.size());
+  for (size_t i = 0; i < got.size(); ++i) {
+    EXPECT_EQ(got[i], kCountersBeforePolicies[i])
+        << (i < NR_VMSTAT_ITEMS ? vmstat_name(static_cast<VmStatItem>(i))
+                                : (i == NR_VMSTAT_ITEMS ? "min_flt" : "maj_flt"));
+  }
+  EXPECT_GT(got[pgsteal_anon], 0);  // the sequence does reach swap-out
+  EXPECT_GT(got[pgsteal_file], 0);
+
+  MachineConfig c = FixedSequenceMachine();
+  c.reclaim_policy = "linux";
+  Machine by_name(c);
+  EXPECT_EQ(RunFixedSequence(by_name), got);
+}
+
+// ---- every policy keeps the kernel's hard rules ----
+
+class EveryPolicy : public ::testing::TestWithParam<std::string> {};
+
+// Locked memory of every kind beside unlocked memory three times larger than RAM: anonymous
+// mlock, MLOCK_ONFAULT, a locked file mapping that an unlocked mapping of the same file
+// shares, and pages mapped by a VM_LOCKED VMA that are still on an evictable list (as when
+// mlock_count erred low; only try_to_unmap / folio_referenced can catch them). The invariant
+// checker runs after every access of four pages; no locked page may leave memory.
+TEST_P(EveryPolicy, NeverReclaimsLockedFolios) {
+  MachineConfig c;
+  c.ram_pages = 1024;  // 4 MiB: watermarks min 64, low 80, high 96
+  c.check_invariants = true;
+  c.reclaim_policy = GetParam();
+  Machine m(c);
+  Task& t = m.spawn("A", Image::kEmpty);
+  m.create_file("/swap", 2049 * P);
+  ASSERT_EQ(sys_swapon(t, "/swap", 0), 0);
+  m.create_file("/data", 1200 * P);
+  const int fd = static_cast<int>(sys_open(t, "/data", O_RDONLY));
+
+  const long anon_locked =
+      sys_mmap(t, 0, 96 * P, PROT_READ | PROT_WRITE, MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
+  ASSERT_EQ(sys_mlock(t, anon_locked, 96 * P), 0);
+  const long onfault =
+      sys_mmap(t, 0, 32 * P, PROT_READ | PROT_WRITE, MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
+  ASSERT_EQ(sys_mlock2(t, onfault, 32 * P, MLOCK_ONFAULT), 0);
+  ASSERT_EQ(user_access(t, onfault, 32 * P, true), 0);
+  const long file_locked = sys_mmap(t, 0, 64 * P, PROT_READ, MAP_SHARED, fd, 0);
+  ASSERT_EQ(sys_mlock(t, file_locked, 64 * P), 0);
+  // Written while unlocked (so on the inactive anon list), then VM_LOCKED behind the folios'
+  // backs; a guard page apart so that nothing merges with it.
+  const long late =
+      sys_mmap(t, 0, 10 * P, PROT_READ | PROT_WRITE, MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
+  ASSERT_EQ(sys_munmap(t, late, P), 0);
+  ASSERT_EQ(sys_munmap(t, late + 9 * P, P), 0);
+  ASSERT_EQ(user_access(t, late + P, 8 * P, true), 0);
+  lru_add_drain_all(m);
+  Vma* late_vma = vma_lookup(t.mm.get(), late + P);
+  late_vma->vm_flags |= VM_LOCKED;
+  t.mm->locked_vm += 8;
+
+  const long file = sys_mmap(t, 0, 1200 * P, PROT_READ, MAP_SHARED, fd, 0);
+  const long anon =
+      sys_mmap(t, 0, 1500 * P, PROT_READ | PROT_WRITE, MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
+  for (int pass = 0; pass < 2; ++pass) {
+    for (uint64_t i = 0; i < 1500; i += 4) ASSERT_EQ(user_access(t, anon + i * P, 4 * P, true), 0);
+    for (uint64_t i = 0; i < 1200; i += 4) ASSERT_EQ(user_access(t, file + i * P, 4 * P, false), 0);
+  }
+  EXPECT_GT(m.vmstat[pgsteal_anon], 0);
+  EXPECT_GT(m.vmstat[pgsteal_file], 0);
+
+  auto expect_resident = [&](long base, uint64_t pages, bool mlocked, const char* what) {
+    for (uint64_t i = 0; i < pages; ++i) {
+      const PageInfo pi = page_info(t, base + i * P);
+      EXPECT_TRUE(pi.present && !pi.swapped) << what << " page " << i;
+      if (mlocked) {
+        EXPECT_TRUE(pi.kpageflags & (uint64_t{1} << KPF_MLOCKED)) << what << " page " << i;
+      }
+    }
+  };
+  expect_resident(anon_locked, 96, true, "mlocked anon");
+  expect_resident(onfault, 32, true, "MLOCK_ONFAULT");
+  expect_resident(file_locked, 64, true, "mlocked file");
+  expect_resident(file, 64, true, "locked file through the unlocked mapping");
+  expect_resident(late + P, 8, false, "VM_LOCKED, not yet mlocked");
+  EXPECT_TRUE(m.invariant_status().ok()) << m.invariant_status();
+  absl::Status s = m.check_invariants();
+  EXPECT_TRUE(s.ok()) << s;
+}
+
+// The same through the trace replay of the benchmark: a loop larger than memory beside a
+// process holding mlocked memory.
+TEST_P(EveryPolicy, ReplayKeepsLockedPages) {
+  auto trace = generate_access_trace("loop", 1024, 3000, 1);
+  ASSERT_TRUE(trace.ok()) << trace.status();
+  ReplayConfig rc;
+  rc.policy = GetParam();
+  rc.ram_pages = 1024;
+  rc.swap_pages = 2048;
+  rc.locked_pages = 128;  // the replay checks the invariants at its end
+  auto r = replay_access_trace(*trace, rc);
+  ASSERT_TRUE(r.ok()) << r.status();
+  EXPECT_EQ(r->accesses, 3000u);
+  EXPECT_EQ(r->failed_accesses, 0u);
+  EXPECT_EQ(r->locked_evicted, 0u);
+  EXPECT_GT(r->pgsteal, 0u);
+  EXPECT_EQ(r->pswpout, r->pgsteal);  // all of the trace is anonymous
+  EXPECT_GT(r->major_faults, 0u);
+}
+
+INSTANTIATE_TEST_SUITE_P(Registered, EveryPolicy, ::testing::ValuesIn(reclaim_policy_names()),
+                         [](const ::testing::TestParamInfo<std::string>& info) {
+                           return info.param;
+                         });
+
+// ---- the policies differ as predicted ----
+
+// A sequential scan of a file three times larger than memory (MADV_SEQUENTIAL: its pages
+// never count as referenced, as folio_referenced skips a VMA without recency), with one hot
+// page of another file read after every scan page. FIFO evicts the hot page whenever its
+// turn comes, however often it is used, and it comes back by a major fault (a read of the
+// file); CLOCK finds it referenced each time the hand arrives and never lets it go. (On an
+// anonymous loop the two agree: every page is young from its fault, so the hand goes round
+// the whole ring, clearing, once per turnover of memory, and takes the hot page too.)
+uint64_t HotPageMajorFaults(const std::string& policy) {
+  MachineConfig c;
+  c.ram_pages = 1024;
+  c.reclaim_policy = policy;
+  Machine m(c);
+  Task& t = m.spawn("A", Image::kEmpty);
+  m.create_file("/stream", 3000 * P);
+  m.create_file("/hot", P);
+  const int sfd = static_cast<int>(sys_open(t, "/stream", O_RDONLY));
+  const int hfd = static_cast<int>(sys_open(t, "/hot", O_RDONLY));
+  const long stream = sys_mmap(t, 0, 3000 * P, PROT_READ, MAP_SHARED, sfd, 0);
+  EXPECT_EQ(sys_madvise(t, stream, 3000 * P, MADV_SEQUENTIAL), 0);
+  const long hot = sys_mmap(t, 0, P, PROT_READ, MAP_SHARED, hfd, 0);
+  EXPECT_EQ(user_access(t, hot, P, false), 0);
+  uint64_t hot_major = 0;
+  for (int pass = 0; pass < 2; ++pass) {
+    for (uint64_t i = 0; i < 3000; ++i) {
+      EXPECT_EQ(user_access(t, stream + i * P, P, false), 0);
+      const uint64_t before = t.maj_flt;
+      EXPECT_EQ(user_access(t, hot, P, false), 0);
+      hot_major += t.maj_flt - before;
+    }
+  }
+  absl::Status s = m.check_invariants();
+  EXPECT_TRUE(s.ok()) << s;
+  return hot_major;
+}
+
+TEST(FifoVsClock, ClockKeepsTheHotPageFifoEvictsIt) {
+  EXPECT_EQ(HotPageMajorFaults("clock"), 0u);
+  // 6000 scan pages through about 930 resident: the hot page's turn comes about 6 times.
+  const uint64_t fifo = HotPageMajorFaults("fifo");
+  EXPECT_GE(fifo, 5u);
+  EXPECT_LE(fifo, 7u);
+}
+
+// ---- traces ----
+
+TEST(AccessTrace, ParsesAccessesCommentsAndPids) {
+  auto t = parse_access_trace(
+      "# a trace\n"
+      "R 0x7f0000001000\n"
+      "\n"
+      "W 0x7f0000002abc 42   # the second process\r\n"
+      "  w 0X1000\t7\n",
+      "t.trace");
+  ASSERT_TRUE(t.ok()) << t.status();
+  ASSERT_EQ(t->accesses.size(), 3u);
+  EXPECT_EQ(t->accesses[0].addr, 0x7f0000001000u);
+  EXPECT_FALSE(t->accesses[0].write);
+  EXPECT_EQ(t->accesses[0].pid, 1u);
+  EXPECT_EQ(t->accesses[1].addr, 0x7f0000002abcu);
+  EXPECT_TRUE(t->accesses[1].write);
+  EXPECT_EQ(t->accesses[1].pid, 42u);
+  EXPECT_EQ(t->accesses[2].addr, 0x1000u);
+  EXPECT_EQ(t->accesses[2].pid, 7u);
+}
+
+TEST(AccessTrace, ErrorsNameFileLineAndColumn) {
+  auto err = [](const char* text) {
+    auto t = parse_access_trace(text, "bad.trace");
+    EXPECT_FALSE(t.ok());
+    return std::string(t.status().message());
+  };
+  EXPECT_EQ(err("R 0x1000\n# fine\nX 0x1000\n"),
+            "bad.trace:3:1: error: found 'X', expected R or W");
+  EXPECT_EQ(err("R 0x1000\n  W 7f0000001000\n"),
+            "bad.trace:2:5: error: found '7f0000001000', expected an address in hex such as "
+            "0x7f0000001000");
+  EXPECT_EQ(err("W\n"),
+            "bad.trace:1:2: error: the line ends after the access type, expected an address "
+            "such as 0x7f0000001000");
+  EXPECT_EQ(err("R 0x800000000000\n"),
+            "bad.trace:1:3: error: address 0x800000000000 is outside user space [0x1000, "
+            "0x7ffffffff000)");
+  EXPECT_EQ(err("R 0x1000 pid9\n"),
+            "bad.trace:1:10: error: found 'pid9', expected a process id between 1 and 4194304");
+  EXPECT_EQ(err("R 0x1000 9 extra\n"),
+            "bad.trace:1:12: error: unexpected 'extra' after the process id (a comment starts "
+            "with #)");
+  auto missing = read_access_trace("/nonexistent/x.trace");
+  EXPECT_EQ(missing.status().code(), absl::StatusCode::kNotFound);
+}
+
+TEST(AccessTrace, SyntheticWorkloadsAreDeterministicAndRoundTrip) {
+  for (const std::string& pattern : synthetic_pattern_names()) {
+    auto a = generate_access_trace(pattern, 256, 2000, 7);
+    auto b = generate_access_trace(pattern, 256, 2000, 7);
+    ASSERT_TRUE(a.ok() && b.ok()) << pattern;
+    ASSERT_EQ(a->accesses.size(), 2000u);
+    auto back = parse_access_trace(format_access_trace(*a, "header\nlines"), pattern);
+    ASSERT_TRUE(back.ok()) << back.status();
+    ASSERT_EQ(back->accesses.size(), a->accesses.size());
+    for (size_t i = 0; i < a->accesses.size(); ++i) {
+      EXPECT_EQ(a->accesses[i].addr, b->accesses[i].addr);
+      EXPECT_EQ(back->accesses[i].addr, a->accesses[i].addr);
+      EXPECT_EQ(back->accesses[i].write, a->accesses[i].write);
+    }
+  }
+  EXPECT_FALSE(generate_access_trace("mru", 256, 10, 1).ok());
+}
+
+}  // namespace
+}  // namespace mmsim
