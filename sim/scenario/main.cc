@@ -6,6 +6,8 @@
 
 #include "CLI/CLI.hpp"
 #include "sim/scenario/commands.h"
+#include "sim/scenario/diff.h"
+#include "sim/scenario/fuzz_diff.h"
 
 int main(int argc, char** argv) {
   CLI::App app{
@@ -71,6 +73,52 @@ int main(int argc, char** argv) {
       "  mmsim show scenarios/basics/mlock-middle-split.scn pages A p 24K\n"
       "  mmsim show scenarios/basics/mlock-middle-split.scn meminfo");
 
+  auto* host = app.add_subcommand(
+      "host", "Run a scenario's steps as real syscalls on this kernel and print its views");
+  host->add_option("FILE", file, "scenario file (.scn)")->required();
+  host->footer(
+      "One real process per task (mmsim-host-server), pinned to CPU 0, at the addresses the\n"
+      "simulator chose. Needs root and /proc/kpageflags; otherwise prints `skipped: <why>`.\n"
+      "Examples:\n"
+      "  sudo mmsim host scenarios/basics/mlock-middle-split.scn");
+
+  std::vector<std::string> diff_paths;
+  auto* diff = app.add_subcommand("diff",
+                                  "Run scenarios on the simulator and on this kernel, "
+                                  "and print every divergence");
+  diff->add_option("PATHS", diff_paths, "scenario files or directories (searched for *.scn)")
+      ->required();
+  diff->footer(
+      "Each divergence: `file:line step, view, field, simulator VALUE, kernel VALUE`.\n"
+      "The last line is `N scenarios, N divergences`; the exit status is 1 on any.\n"
+      "Examples:\n"
+      "  mmsim diff scenarios/\n"
+      "  mmsim diff scenarios/mlock/onfault.scn");
+
+  mmsim::scenario::FuzzDiffOptions fz;
+  bool no_fork = false;
+  auto* fuzz = app.add_subcommand(
+      "fuzz-diff",
+      "Random call sequences on the simulator and on this kernel; divergences are "
+      "shrunk to minimal .scn files");
+  fuzz->add_option("--seed", fz.seed, "random seed")->capture_default_str();
+  fuzz->add_option("--sequences", fz.sequences, "number of sequences")
+      ->capture_default_str()
+      ->check(CLI::NonNegativeNumber);
+  fuzz->add_option("--ops", fz.ops, "calls per sequence")
+      ->capture_default_str()
+      ->check(CLI::PositiveNumber);
+  fuzz->add_option("--out", fz.out_dir, "directory for minimised scenarios")->capture_default_str();
+  fuzz->add_flag("--no-fork", no_fork, "do not generate fork()");
+  fuzz->add_option("--max-shrink", fz.max_shrink,
+                   "divergent sequences to shrink and write out (the rest are only counted)")
+      ->capture_default_str()
+      ->check(CLI::NonNegativeNumber);
+  fuzz->footer(
+      "Examples:\n"
+      "  mmsim fuzz-diff --seed 1 --sequences 2000 --ops 50\n"
+      "  mmsim fuzz-diff --seed 7 --sequences 10 --ops 200 --out /tmp");
+
   try {
     app.parse(argc, argv);
   } catch (const CLI::ParseError& e) {
@@ -81,5 +129,11 @@ int main(int argc, char** argv) {
   if (*check) return CmdCheck(paths, tap, std::cout, std::cerr);
   if (*explain) return CmdExplain(file, std::cout, std::cerr);
   if (*show) return CmdShow(file, view, extra, std::cout, std::cerr);
+  if (*host) return CmdHost(file, std::cout, std::cerr);
+  if (*diff) return CmdDiff(diff_paths, std::cout, std::cerr);
+  if (*fuzz) {
+    fz.fork = !no_fork;
+    return CmdFuzzDiff(fz, std::cout, std::cerr);
+  }
   return 1;
 }
