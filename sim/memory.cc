@@ -56,15 +56,22 @@ int sim_file_rss_counter(const File* f) { return f->shmem ? MM_SHMEMPAGES : MM_F
 // mm/memory.c do_anonymous_page.
 int do_anonymous_page(Task& t, Vma* vma, uint64_t addr, unsigned flags, Pte& pte) {
   Machine& m = *t.machine;
-  if (!(flags & FAULT_FLAG_WRITE)) {
+  const bool write = (flags & FAULT_FLAG_WRITE) != 0;
+  if (!write && m.config().zero_page) {
     TRACE_NOTE(m.trace, "read fault at %#x maps the shared zero page", addr);
     pte = {ZERO_FOLIO, Pte::kPresent, false, true, false};
     return 0;
   }
+  if (!write) {
+    TRACE_NOTE(m.trace, "read fault at %#x: no zero page on this machine (mm_forbids_zeropage), "
+               "a new zeroed folio", addr);
+  }
   anon_vma_prepare(m, vma);
   uint32_t idx = sim_new_anon_folio(t, vma, addr);
   if (!idx) return -ENOMEM;
-  pte = {idx, Pte::kPresent, (vma->vm_flags & VM_WRITE) != 0, true, true};
+  // A writable VMA gets a writable, dirty PTE even on a read fault.
+  const bool writable = (vma->vm_flags & VM_WRITE) != 0;
+  pte = {idx, Pte::kPresent, writable, true, writable};
   return 0;
 }
 
@@ -182,6 +189,7 @@ int do_swap_page(Task& t, Vma* vma, uint64_t addr, unsigned flags) {
   const SwpEntry entry = swp_unpack(cur->folio);
   const bool swp_exclusive = cur->write;
   uint32_t idx = swap_cache_get_folio(m, entry);
+  bool fresh = false;  // read from the slot now: not yet an anonymous folio
   if (idx) {
     TRACE_NOTE(m.trace, "swap-cache hit for slot %u:%lu", entry.type, entry.offset);
   } else {
@@ -193,11 +201,9 @@ int do_swap_page(Task& t, Vma* vma, uint64_t addr, unsigned flags) {
       return -EFAULT;
     }
     anon_vma_prepare(m, vma);
+    fresh = true;
     Folio& f = m.folio(idx);
-    f.flags |= PG_uptodate | PG_swapbacked | PG_anon_mapping;
-    f.mapping = vma->anon_vma;
-    f.index = vma->vm_pgoff + PHYS_PFN(addr - vma->vm_start);
-    vma->anon_vma->refcount++;
+    f.flags |= PG_uptodate | PG_swapbacked;
     m.folio_swap[idx] = swp_pack(entry);
     m.swap_info[entry.type]->cache[entry.offset] = idx;
     f.flags |= PG_swapcache;
@@ -210,7 +216,14 @@ int do_swap_page(Task& t, Vma* vma, uint64_t addr, unsigned flags) {
   }
   mm->rss_stat[MM_SWAPENTS]--;
   mm->rss_stat[MM_ANONPAGES]++;
-  folio_add_anon_rmap_pte(m, idx, vma);
+  if (fresh) {
+    // A folio just read from swap is not anonymous yet, so it gets folio_add_new_anon_rmap,
+    // which does not mlock: in a VM_LOCKED VMA it stays evictable until reclaim's rmap walk
+    // (or a later mlock) finds it (host: tests/fuzz-divergences/swapin-by-mlock-populate.scn).
+    folio_add_new_anon_rmap(m, idx, vma, addr);
+  } else {
+    folio_add_anon_rmap_pte(m, idx, vma);
+  }
   swap_free(m, entry);
   Folio& f = m.folio(idx);
   // should_try_to_free_swap: locked VMA or folio, more than half of swap used, or a write
@@ -236,9 +249,11 @@ int do_swap_page(Task& t, Vma* vma, uint64_t addr, unsigned flags) {
   return 0;
 }
 
+// mm/memory.c unmap_page_range / zap_page_range_single. No lru_add_drain here: on 6.18
+// (measured, tests/host/probes) neither munmap nor MADV_DONTNEED drains the local batches;
+// exit_mmap drains before it zaps.
 void zap_page_range_single(Machine& m, Vma* vma, uint64_t start, uint64_t end) {
   MmStruct* mm = vma->vm_mm;
-  lru_add_drain(m);
   mm->page_table.clear_range(start >> PAGE_SHIFT, end >> PAGE_SHIFT, [&](uint64_t, Pte& pte) {
     if (pte.kind == Pte::kSwap) {
       mm->rss_stat[MM_SWAPENTS]--;

@@ -529,5 +529,58 @@ TEST_F(MlockTest, MlockVmaPagesRangeOnfaultMlocksResidentPages) {
   EXPECT_EQ(SmapsKb(a, "Rss"), 12);
 }
 
+
+// tests/host/probes/drain.c (6.18.44, pinned to CPU 0): a page written into a MLOCK_ONFAULT
+// range is mlocked at once but waits in the mlock batch; munmap (populated or not),
+// MAP_FIXED over other pages and MADV_DONTNEED leave it there; mlock2 of another range
+// (mlock_vma_pages_range) and MADV_COLD drain it onto the unevictable list.
+TEST_F(MlockTest, UnmapPathsDoNotDrainTheMlockBatch) {
+  const uint64_t a = Map(kArea, 4);
+  const uint64_t other = Map(kArea + 0x100000, 8);
+  Write(other, 2 * P);
+  ASSERT_EQ(sys_mlock2(t_, a, 4 * P, MLOCK_ONFAULT), 0);
+  Write(a);
+  auto waiting = [&] {
+    PageInfo pi = Page(a);
+    return Kpf(pi, KPF_MLOCKED) && !Kpf(pi, KPF_UNEVICTABLE) && !Kpf(pi, KPF_LRU);
+  };
+  EXPECT_TRUE(waiting());
+  EXPECT_EQ(sys_munmap(t_, other + 4 * P, 2 * P), 0);
+  EXPECT_TRUE(waiting()) << "munmap of unpopulated pages";
+  EXPECT_EQ(sys_munmap(t_, other, P), 0);
+  EXPECT_TRUE(waiting()) << "munmap of a populated page";
+  EXPECT_EQ(sys_madvise(t_, other + P, P, MADV_DONTNEED), 0);
+  EXPECT_TRUE(waiting()) << "MADV_DONTNEED";
+  EXPECT_EQ(sys_mmap(t_, other + 6 * P, P, PROT_READ, MAP_PRIVATE | MAP_ANONYMOUS | MAP_FIXED, -1,
+                     0),
+            static_cast<long>(other + 6 * P));
+  EXPECT_TRUE(waiting()) << "MAP_FIXED over other pages";
+  EXPECT_EQ(sys_mlock2(t_, other + 7 * P, P, MLOCK_ONFAULT), 0);
+  PageInfo pi = Page(a);
+  EXPECT_TRUE(Kpf(pi, KPF_MLOCKED) && Kpf(pi, KPF_UNEVICTABLE) && Kpf(pi, KPF_LRU));
+}
+
+// Host (pvm_no_zero_page=1 kernel, scenarios/pages/no-zero-page.scn): without the zero page a
+// read fault allocates an anonymous folio; mlock of a read-only mapping then locks it.
+TEST(MlockNoZeroPage, ReadOnlyPopulateLocksRealFolios) {
+  MachineConfig c;
+  c.check_invariants = true;
+  c.zero_page = false;
+  Machine m(c);
+  Task& t = m.spawn("t", Image::kEmpty);
+  const uint64_t a = kArea;
+  ASSERT_EQ(sys_mmap(t, a, 2 * P, PROT_READ, MAP_PRIVATE | MAP_ANONYMOUS | MAP_FIXED, -1, 0),
+            static_cast<long>(a));
+  ASSERT_EQ(sys_mlock(t, a, 2 * P), 0);
+  for (int i = 0; i < 2; ++i) {
+    PageInfo pi = page_info(t, a + i * P);
+    EXPECT_TRUE(pi.present) << i;
+    EXPECT_FALSE((pi.kpageflags >> KPF_ZERO_PAGE) & 1) << i;
+    EXPECT_TRUE((pi.kpageflags >> KPF_ANON) & 1) << i;
+    EXPECT_TRUE((pi.kpageflags >> KPF_MLOCKED) & 1) << i;
+  }
+  EXPECT_EQ(t.mm->rss_stat[MM_ANONPAGES], 2);
+}
+
 }  // namespace
 }  // namespace mmsim

@@ -31,6 +31,10 @@ struct MachineConfig {
   int max_map_count = DEFAULT_MAX_MAP_COUNT;
   // PR_SET_VMA_ANON_NAME needs CONFIG_ANON_VMA_NAME; this machine's kernel lacks it (EINVAL).
   bool anon_vma_name = false;
+  // Whether anonymous read faults may map the shared zero page (mainline x86: yes). Off
+  // models mm_forbids_zeropage(): some virtualised kernels (pvm_no_zero_page=1 on the command
+  // line) allocate a zeroed folio on every anonymous read fault instead.
+  bool zero_page = true;
   uint64_t default_memlock = 8ull << 20;  // RLIMIT_MEMLOCK soft and hard, bytes
   uint64_t default_stack = 8ull << 20;    // RLIMIT_STACK soft
   // Address-space layout without randomisation: mmap_base sits below the stack gap.

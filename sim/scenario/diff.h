@@ -45,7 +45,11 @@ struct DiffOutcome {
   int steps_run = 0;
 };
 
+// A scenario whose machine keeps the default zero_page=on is run with zero_page=off on a
+// kernel without the zero page (HostSupport::zero_page), so that both sides fault alike.
 DiffOutcome DiffScenario(const Scenario& sc, const HostSupport& host, const DiffOptions& opt);
+// A header line for diff output on such a kernel; empty where the zero page exists.
+std::string ZeroPageNote(const HostSupport& hs);
 
 int CmdHost(const std::string& file, std::ostream& out, std::ostream& err);
 int CmdDiff(const std::vector<std::string>& paths, std::ostream& out, std::ostream& err);

@@ -308,6 +308,7 @@ int CmdFuzzDiff(const FuzzDiffOptions& o, std::ostream& out, std::ostream& err) 
     out << "skipped: " << hs.reason << "\n";
     return 0;
   }
+  out << ZeroPageNote(hs);
   const auto t0 = std::chrono::steady_clock::now();
   int divergent = 0, skipped = 0, errors = 0;
   for (int i = 0; i < o.sequences; ++i) {

@@ -6,6 +6,7 @@
 #include <signal.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/mman.h>
 #include <sys/personality.h>
 #include <sys/socket.h>
 #include <sys/stat.h>
@@ -121,6 +122,34 @@ std::string HostServerPath() {
   return MMSIM_HOST_SERVER_PATH;
 }
 
+// Reads one page of this process: is it the zero page? (pagemap PFN, kpageflags bit 24.)
+// Unknown (no PFN, unreadable files) counts as "yes", the mainline behaviour.
+static bool ProbeZeroPage() {
+  constexpr size_t kPage = 4096;
+  void* p = mmap(nullptr, kPage, PROT_READ | PROT_WRITE, MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
+  if (p == MAP_FAILED) return true;
+  const volatile char c = *static_cast<volatile char*>(p);
+  (void)c;
+  bool zero = true;
+  const int pm = open("/proc/self/pagemap", O_RDONLY | O_CLOEXEC);
+  const int kf = open("/proc/kpageflags", O_RDONLY | O_CLOEXEC);
+  uint64_t e = 0, flags = 0;
+  if (pm >= 0 && kf >= 0 &&
+      pread(pm, &e, sizeof e, static_cast<off_t>(reinterpret_cast<uintptr_t>(p) / kPage * 8)) ==
+          static_cast<ssize_t>(sizeof e) &&
+      (e >> 63) & 1) {
+    const uint64_t pfn = e & ((uint64_t{1} << 55) - 1);
+    if (pfn && pread(kf, &flags, sizeof flags, static_cast<off_t>(pfn * 8)) ==
+                   static_cast<ssize_t>(sizeof flags)) {
+      zero = (flags >> 24) & 1;
+    }
+  }
+  if (pm >= 0) close(pm);
+  if (kf >= 0) close(kf);
+  munmap(p, kPage);
+  return zero;
+}
+
 HostSupport ProbeHost() {
   HostSupport s;
   utsname u{};
@@ -141,6 +170,7 @@ HostSupport ProbeHost() {
                             server.empty() ? "no path" : server, "; set MMSIM_HOST_SERVER)");
     return s;
   }
+  s.zero_page = ProbeZeroPage();
   s.ok = true;
   return s;
 }

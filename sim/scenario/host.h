@@ -26,6 +26,10 @@ struct HostSupport {
   bool exact = false;
   std::string reason;
   std::string release;  // uname -r
+  // Whether an anonymous read fault maps the shared zero page here (ProbeZeroPage). Kernels
+  // booted with pvm_no_zero_page=1 allocate a folio instead; the simulator is then run with
+  // MachineConfig::zero_page off for the comparison.
+  bool zero_page = true;
 };
 HostSupport ProbeHost();
 

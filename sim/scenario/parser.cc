@@ -617,7 +617,8 @@ absl::Status Parser::ParseMachine(Line& l) {
                    "`machine` before everything else");
   }
   static const std::vector<std::string> kKeys = {"ram",     "max_map_count", "anon_vma_name",
-                                                 "memlock", "nr_cpus",       "check_every"};
+                                                 "memlock", "nr_cpus",       "check_every",
+                                                 "zero_page"};
   while (!l.at_end()) {
     const Token& key = l.peek();
     ASSIGN_OR_RETURN(std::string k, ExpectIdent(l, "a setting such as ram=64M"));
@@ -627,12 +628,12 @@ absl::Status Parser::ParseMachine(Line& l) {
     }
     RETURN_IF_ERROR(ExpectPunct(l, '=', absl::StrCat("'=' after ", k)));
     const Token& vt = l.peek();
-    if (k == "anon_vma_name") {
+    if (k == "anon_vma_name" || k == "zero_page") {
       ASSIGN_OR_RETURN(std::string v, ExpectIdent(l, "on or off"));
       if (v != "on" && v != "off") {
         return ErrorAt(l, vt, absl::StrCat("'", v, "'"), "on or off");
       }
-      sc_.config.anon_vma_name = v == "on";
+      (k == "zero_page" ? sc_.config.zero_page : sc_.config.anon_vma_name) = v == "on";
       continue;
     }
     ASSIGN_OR_RETURN(Expr e, ParseExpr(l, true));

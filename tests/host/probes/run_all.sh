@@ -5,13 +5,13 @@ set -u
 cd "$(dirname "$0")"
 mkdir -p out bin
 CF="-O1 -Wall -Wno-unused-function -Wno-unused-variable -Wno-unused-result"
-for t in args limits mlockall populate merge mmap_brk_mremap madvise lru; do
+for t in args limits mlockall populate merge mmap_brk_mremap madvise lru drain; do
   gcc $CF -o bin/$t $t.c || exit 1
 done
 gcc $CF -pthread -o bin/fork fork.c || exit 1
 gcc $CF -o bin/layout_dyn layout.c && gcc $CF -static -o bin/layout_static layout.c || exit 1
 uname -r > out/uname.txt
-for t in args limits mlockall merge mmap_brk_mremap madvise fork lru layout_dyn layout_static; do
+for t in args limits mlockall merge mmap_brk_mremap madvise fork lru drain layout_dyn layout_static; do
   ./bin/$t > out/$t.txt 2>&1
 done
 echo 4 > /proc/sys/vm/nr_hugepages; ./bin/populate huge > out/populate.txt 2>&1; echo 0 > /proc/sys/vm/nr_hugepages
