@@ -118,6 +118,42 @@ int do_wp_page(Task& t, Vma* vma, uint64_t addr, Pte& pte) {
   return wp_page_copy(t, vma, addr, pte);
 }
 
+// The kernel's fault_around_bytes default (64 KiB) in pages.
+constexpr uint64_t kFaultAroundPages = 16;
+
+// mm/memory.c do_fault_around → filemap_map_pages: before a read fault calls ->fault, map
+// the page-cache folios already present in the 16-page aligned block around the address
+// (clamped to the VMA), into empty PTEs only. No fault is counted for them. The faulting
+// page itself is left to the caller, which finds it in the cache as map_pages would.
+void do_fault_around(Task& t, Vma* vma, uint64_t addr) {
+  Machine& m = *t.machine;
+  if (vma->uffd_ctx) return;  // uffd_disable_fault_around
+  File* file = vma->vm_file;
+  const uint64_t vpn = addr >> PAGE_SHIFT;
+  const uint64_t first = std::max(vpn & ~(kFaultAroundPages - 1), vma->vm_start >> PAGE_SHIFT);
+  const uint64_t last =
+      std::min((vpn & ~(kFaultAroundPages - 1)) + kFaultAroundPages, vma->vm_end >> PAGE_SHIFT);
+  const pgoff_t file_pages = PHYS_PFN(PAGE_ALIGN(file->size));
+  int mapped = 0;
+  for (uint64_t v = first; v < last; ++v) {
+    if (v == vpn) continue;
+    const pgoff_t pgoff = vma->vm_pgoff + (v - (vma->vm_start >> PAGE_SHIFT));
+    if (!file->shmem && pgoff >= file_pages) break;
+    const Pte* cur = t.mm->page_table.find(v);
+    if (cur && cur->kind != Pte::kNone) continue;
+    auto it = file->page_cache.find(pgoff);
+    if (it == file->page_cache.end()) continue;
+    folio_add_file_rmap_pte(m, it->second, vma);
+    t.mm->rss_stat[sim_file_rss_counter(file)]++;
+    t.mm->page_table.set(v, Pte{it->second, Pte::kPresent, false, true, false});
+    ++mapped;
+  }
+  if (mapped) {
+    TRACE_NOTE(m.trace, "fault-around maps %d page-cache page%s near %#x", mapped,
+               mapped == 1 ? "" : "s", addr);
+  }
+}
+
 // mm/memory.c do_fault → do_read_fault / do_cow_fault / do_shared_fault.
 int do_fault(Task& t, Vma* vma, uint64_t addr, unsigned flags, Pte& pte) {
   Machine& m = *t.machine;
@@ -127,6 +163,7 @@ int do_fault(Task& t, Vma* vma, uint64_t addr, unsigned flags, Pte& pte) {
     TRACE_NOTE(m.trace, "fault at %#x is beyond the end of %s: SIGBUS", addr, file->path);
     return -EFAULT;
   }
+  if (!(flags & FAULT_FLAG_WRITE)) do_fault_around(t, vma, addr);  // do_read_fault
   bool major = false;
   uint32_t idx = sim_filemap_get_folio(t, file, pgoff, &major);
   if (!idx) return -ENOMEM;

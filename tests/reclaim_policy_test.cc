@@ -99,9 +99,12 @@ MachineConfig FixedSequenceMachine() {
 
 // The counters the fixed sequence gave before reclaim policies existed (commit 0dc9b30, built
 // from `git archive` and run with the same function): "linux" must reproduce them exactly.
+// Since then one model change moved two of them, reviewed by hand: fault-around
+// (do_fault_around) maps 59 page-cache pages without a
+// fault, so pgfault 6000 -> 5941 and min_flt 1864 -> 1805; nothing else changed.
 const std::vector<int64_t> kCountersBeforePolicies = {
-    454, 1174, 304, 26,   64,   0,    0,    1504, 90, 90, 6000, 3800, 400, 32, 32,   9713,
-    0,   4242, 100, 3931, 5782, 1496, 2846, 64,   0,  64, 64,   64,   0,   0,  1864, 3536,
+    454, 1174, 304, 26,   64,   0,    0,    1504, 90, 90, 5941, 3800, 400, 32, 32,   9713,
+    0,   4242, 100, 3931, 5782, 1496, 2846, 64,   0,  64, 64,   64,   0,   0,  1805, 3536,
 };
 
 TEST(LinuxPolicy, SameCountersAsTheKernelModelBeforePolicies) {
