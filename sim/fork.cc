@@ -119,9 +119,10 @@ std::shared_ptr<MmStruct> dup_mm(Machine& m, Task& parent) {
 }  // namespace
 
 // mm/mmap.c exit_mmap: unmap every VMA (munlocking through rmap removal), then free them.
+// No lru_add_drain: on 6.18 an exiting task mostly leaves the batches of its CPU as they are
+// (docs/fidelity.md, "Pages and LRU", has the measurements and the open question).
 void exit_mmap(Machine& m, MmStruct* mm) {
   TRACE_FN(m.trace, "exit_mmap");
-  lru_add_drain(m);
   for (auto& [start, v] : mm->mm_mt) zap_page_range_single(m, v.get(), v->vm_start, v->vm_end);
   while (!mm->mm_mt.empty()) remove_vma(m, mm, mm->mm_mt.begin()->second.get());
   mm->total_vm = mm->locked_vm = mm->data_vm = mm->exec_vm = mm->stack_vm = 0;

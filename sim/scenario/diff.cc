@@ -577,7 +577,12 @@ absl::Status Engine::DoCall(const Step& s, const std::vector<uint64_t>& v, const
       // mlockall(MCL_FUTURE) alone only sets def_flags (apply_mlockall_flags).
       int mode = c == "mlockall" ? outside_locked_[s.task] : 0;
       if (c == "mlockall" && (v[0] & kMclCurrent)) mode = (v[0] & kMclOnfault) ? 2 : 1;
-      if (mode != outside_locked_[s.task]) {
+      // Drains: VM_LOCKED set or cleared on them (mlock_vma_pages_range), or MCL_CURRENT
+      // without MCL_ONFAULT (their populate ends in lru_add_drain). Toggling only
+      // VM_LOCKONFAULT on locked VMAs does neither.
+      const int old_mode = outside_locked_[s.task];
+      const bool populates = c == "mlockall" && (v[0] & kMclCurrent) && !(v[0] & kMclOnfault);
+      if ((old_mode != 0) != (mode != 0) || populates) {
         polluted_ = true;
         lru_add_drain(runner_.machine());
         Note(s, "the server's own mappings changed lock state: the kernel drained the per-CPU "

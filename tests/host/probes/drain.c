@@ -29,11 +29,12 @@ static int run(int mode){ cpu_set_t s; CPU_ZERO(&s); CPU_SET(0,&s); sched_setaff
  if(mode==5){ madvise(other,4096,MADV_DONTNEED); show("after DONTNEED other",p);}
  if(mode==6){ munmap(p+3*4096,4096); show("after munmap of own tail (unpopulated)",p);}
  if(mode==7){ p[4096]=1; munmap(p+4096,4096); show("after munmap of own populated page",p);}
+ if(mode==8){ pid_t c=fork(); if(c==0) _exit(0); waitpid(c,0,0); show("after a child's exit (same CPU)",p);}
  char*d=mmap(0,4096,PROT_READ|PROT_WRITE,MAP_PRIVATE|MAP_ANONYMOUS,-1,0); madvise(d,4096,MADV_COLD); show("after MADV_COLD dummy",p);
  return 0;
 }
 int main(int argc,char**argv){
  if(argc>1) return run(atoi(argv[1]));
- for(int i=0;i<8;i++){ pid_t c=fork(); if(c==0){ int r=run(i); fflush(stdout); _exit(r); } waitpid(c,0,0); printf("\n"); }
+ for(int i=0;i<9;i++){ pid_t c=fork(); if(c==0){ int r=run(i); fflush(stdout); _exit(r); } waitpid(c,0,0); printf("\n"); }
  return 0;
 }
