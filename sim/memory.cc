@@ -63,8 +63,10 @@ int do_anonymous_page(Task& t, Vma* vma, uint64_t addr, unsigned flags, Pte& pte
     return 0;
   }
   if (!write) {
-    TRACE_NOTE(m.trace, "read fault at %#x: no zero page on this machine (mm_forbids_zeropage), "
-               "a new zeroed folio", addr);
+    TRACE_NOTE(m.trace,
+               "read fault at %#x: no zero page on this machine (mm_forbids_zeropage), "
+               "a new zeroed folio",
+               addr);
   }
   anon_vma_prepare(m, vma);
   uint32_t idx = sim_new_anon_folio(t, vma, addr);
@@ -97,6 +99,24 @@ int wp_page_copy(Task& t, Vma* vma, uint64_t addr, Pte& pte) {
   return 0;
 }
 
+// mm/memory.c wp_can_reuse_anon_folio: may a write reuse this anonymous folio in place? The
+// kernel decides by the folio's reference count: one per mapping, one for the swap cache, one
+// per per-CPU batch slot holding it. A folio still in a batch is therefore copied, unless it
+// is off the LRU and the local drain releases it (a folio on the unevictable list with a
+// munlock queued in the mlock batch keeps that reference: measured on the host,
+// tests/fuzz-divergences/fixed/fuzz-diff-s2-418-reuse-refcount.scn).
+bool wp_can_reuse_anon_folio(Machine& m, uint32_t idx) {
+  auto refs = [&] {
+    const Folio& f = m.folio(idx);
+    return f.mapcount + ((f.flags & PG_swapcache) ? 1 : 0) + static_cast<int>(f.batch_refs);
+  };
+  if (refs() > 3) return false;
+  if (!(m.folio(idx).flags & PG_lru)) lru_add_drain(m);
+  if (refs() > 1 + ((m.folio(idx).flags & PG_swapcache) ? 1 : 0)) return false;
+  if (m.folio(idx).flags & PG_swapcache) folio_free_swap(m, idx);
+  return refs() == 1;
+}
+
 // mm/memory.c do_wp_page: write to a present, write-protected entry.
 int do_wp_page(Task& t, Vma* vma, uint64_t addr, Pte& pte) {
   Machine& m = *t.machine;
@@ -106,12 +126,9 @@ int do_wp_page(Task& t, Vma* vma, uint64_t addr, Pte& pte) {
     return 0;
   }
   if (pte.folio != ZERO_FOLIO) {
-    Folio& f = m.folio(pte.folio);
-    if ((f.flags & PG_anon_mapping) && f.mapcount == 1) {
-      // wp_can_reuse_anon_folio: exclusively ours; a stale swap-cache copy is dropped.
-      if (f.flags & PG_swapcache) folio_free_swap(m, pte.folio);
+    if ((m.folio(pte.folio).flags & PG_anon_mapping) && wp_can_reuse_anon_folio(m, pte.folio)) {
       pte.write = pte.dirty = pte.young = true;
-      f.flags |= PG_dirty;
+      m.folio(pte.folio).flags |= PG_dirty;
       return 0;
     }
   }

@@ -529,7 +529,6 @@ TEST_F(MlockTest, MlockVmaPagesRangeOnfaultMlocksResidentPages) {
   EXPECT_EQ(SmapsKb(a, "Rss"), 12);
 }
 
-
 // tests/host/probes/drain.c (6.18.44, pinned to CPU 0): a page written into a MLOCK_ONFAULT
 // range is mlocked at once but waits in the mlock batch; munmap (populated or not),
 // MAP_FIXED over other pages and MADV_DONTNEED leave it there; mlock2 of another range
@@ -551,9 +550,9 @@ TEST_F(MlockTest, UnmapPathsDoNotDrainTheMlockBatch) {
   EXPECT_TRUE(waiting()) << "munmap of a populated page";
   EXPECT_EQ(sys_madvise(t_, other + P, P, MADV_DONTNEED), 0);
   EXPECT_TRUE(waiting()) << "MADV_DONTNEED";
-  EXPECT_EQ(sys_mmap(t_, other + 6 * P, P, PROT_READ, MAP_PRIVATE | MAP_ANONYMOUS | MAP_FIXED, -1,
-                     0),
-            static_cast<long>(other + 6 * P));
+  EXPECT_EQ(
+      sys_mmap(t_, other + 6 * P, P, PROT_READ, MAP_PRIVATE | MAP_ANONYMOUS | MAP_FIXED, -1, 0),
+      static_cast<long>(other + 6 * P));
   EXPECT_TRUE(waiting()) << "MAP_FIXED over other pages";
   EXPECT_EQ(sys_mlock2(t_, other + 7 * P, P, MLOCK_ONFAULT), 0);
   PageInfo pi = Page(a);

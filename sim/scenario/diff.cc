@@ -300,7 +300,7 @@ class Engine {
   int64_t max_map_count_ = -1;
   // mlockall(MCL_CURRENT) in effect on the server's own VMAs: 0 no, 1 locked, 2 on fault.
   std::map<std::string, int> outside_locked_;
-  std::map<std::string, uint64_t> caps_drop_;   // what the task has dropped (sim's view)
+  std::map<std::string, uint64_t> caps_drop_;  // what the task has dropped (sim's view)
 };
 
 int64_t Engine::Outside(const std::vector<SmapsEntry>& v, const std::string& field) const {
@@ -585,8 +585,9 @@ absl::Status Engine::DoCall(const Step& s, const std::vector<uint64_t>& v, const
       if ((old_mode != 0) != (mode != 0) || populates) {
         polluted_ = true;
         lru_add_drain(runner_.machine());
-        Note(s, "the server's own mappings changed lock state: the kernel drained the per-CPU "
-                "batches, so the simulated CPU's were drained too");
+        Note(s,
+             "the server's own mappings changed lock state: the kernel drained the per-CPU "
+             "batches, so the simulated CPU's were drained too");
       }
       outside_locked_[s.task] = mode;
     }
@@ -746,7 +747,7 @@ absl::Status Engine::DoExpect(const Step& s, const StepResult& r) {
       Diverge(s, s.text, view, field, fmt(sv), fmt(kv));
     } else if (kv != *want) {
       WrongExpectation(s, s.text, view, field, fmt(sv),
-              absl::StrCat(fmt(kv), " (the expectation says ", fmt(*want), ")"));
+                       absl::StrCat(fmt(kv), " (the expectation says ", fmt(*want), ")"));
     }
     return absl::OkStatus();
   };
@@ -817,7 +818,7 @@ absl::Status Engine::DoExpect(const Step& s, const StepResult& r) {
           Diverge(s, s.text, "smaps", field, a, b);
         } else if (b != want) {
           WrongExpectation(s, s.text, "smaps", field, a,
-                  absl::StrCat(b, " (the expectation says ", want, ")"));
+                           absl::StrCat(b, " (the expectation says ", want, ")"));
         }
         return absl::OkStatus();
       }
@@ -866,7 +867,7 @@ absl::Status Engine::DoExpect(const Step& s, const StepResult& r) {
             Diverge(s, s.text, "page", field, absl::StrCat(a), absl::StrCat(b));
           } else if (b != static_cast<int64_t>(*want)) {
             WrongExpectation(s, s.text, "page", field, absl::StrCat(a),
-                    absl::StrCat(b, " (the expectation says ", *want, ")"));
+                             absl::StrCat(b, " (the expectation says ", *want, ")"));
           }
           continue;
         }
@@ -891,8 +892,8 @@ absl::Status Engine::DoExpect(const Step& s, const StepResult& r) {
           Diverge(s, s.text, "page", field, a ? "set" : "clear", b ? "set" : "clear");
         } else if (b == c.negate) {
           WrongExpectation(s, s.text, "page", field, a ? "set" : "clear",
-                  absl::StrCat(b ? "set" : "clear", " (the expectation says ",
-                               c.negate ? "clear" : "set", ")"));
+                           absl::StrCat(b ? "set" : "clear", " (the expectation says ",
+                                        c.negate ? "clear" : "set", ")"));
         }
       }
       return absl::OkStatus();
@@ -941,8 +942,8 @@ absl::Status Engine::DoExpect(const Step& s, const StepResult& r) {
       }
       if (!ok) {
         WrongExpectation(s, s.text, "maps", field, absl::StrJoin(a, "; "),
-                absl::StrCat(absl::StrJoin(b, "; "), " (the expectation says ",
-                             absl::StrJoin(want, "; "), ")"));
+                         absl::StrCat(absl::StrJoin(b, "; "), " (the expectation says ",
+                                      absl::StrJoin(want, "; "), ")"));
       }
       return absl::OkStatus();
     }
@@ -999,9 +1000,9 @@ absl::Status Engine::DoExpect(const Step& s, const StepResult& r) {
         Diverge(s, s.text, vm ? "vmstat" : "meminfo", x.field,
                 absl::StrFormat("%+d%s", sim_delta, u), absl::StrFormat("%+d%s", kernel_delta, u));
       } else if (kernel_delta != *want) {
-        WrongExpectation(s, s.text, vm ? "vmstat" : "meminfo", x.field,
-                absl::StrFormat("%+d%s", sim_delta, u),
-                absl::StrFormat("%+d%s (the expectation says %+d)", kernel_delta, u, *want));
+        WrongExpectation(
+            s, s.text, vm ? "vmstat" : "meminfo", x.field, absl::StrFormat("%+d%s", sim_delta, u),
+            absl::StrFormat("%+d%s (the expectation says %+d)", kernel_delta, u, *want));
       }
       return absl::OkStatus();
     }

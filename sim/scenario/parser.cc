@@ -616,9 +616,8 @@ absl::Status Parser::ParseMachine(Line& l) {
     return ErrorAt(l, kw, "'machine' after a task, file or step",
                    "`machine` before everything else");
   }
-  static const std::vector<std::string> kKeys = {"ram",     "max_map_count", "anon_vma_name",
-                                                 "memlock", "nr_cpus",       "check_every",
-                                                 "zero_page"};
+  static const std::vector<std::string> kKeys = {
+      "ram", "max_map_count", "anon_vma_name", "memlock", "nr_cpus", "check_every", "zero_page"};
   while (!l.at_end()) {
     const Token& key = l.peek();
     ASSIGN_OR_RETURN(std::string k, ExpectIdent(l, "a setting such as ram=64M"));
