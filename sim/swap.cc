@@ -237,6 +237,13 @@ void lru_add_drain(Machine& m) {
   mlock_drain_local(m);
 }
 
+// The lru_add part of lru_add_drain on the current CPU alone: what a full batch flush does
+// (folio_batch_add_and_move). The host oracle uses it to follow a flush the kernel did.
+void drain_lru_add_batch(Machine& m) {
+  CpuFbatches& fb = m.cpu_fbatches[m.cpu];
+  if (fb.lru_add.nr) sim_drain_lru_add(m, fb.lru_add);
+}
+
 void lru_add_drain_all(Machine& m) {
   TRACE_FN(m.trace, "lru_add_drain_all");
   const int saved = m.cpu;

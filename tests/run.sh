@@ -41,6 +41,10 @@ case "$what" in
     fi
     echo "== scenario corpus"
     build/mmsim check scenarios/
+    echo "== the corpus on the host kernel (skipped without root / kpageflags)"
+    build/mmsim diff scenarios/
+    echo "== fuzz-diff: 2000 random sequences of 50 calls, simulator vs host kernel"
+    build/mmsim fuzz-diff --seed 1 --sequences 2000 --ops 50 --out "${TMPDIR:-/tmp}"
     ;;
   *)
     echo "usage: bash tests/run.sh demo|all" >&2

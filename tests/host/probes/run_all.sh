@@ -5,7 +5,7 @@ set -u
 cd "$(dirname "$0")"
 mkdir -p out bin
 CF="-O1 -Wall -Wno-unused-function -Wno-unused-variable -Wno-unused-result"
-for t in args limits mlockall populate merge mmap_brk_mremap madvise lru drain; do
+for t in args limits mlockall populate merge mmap_brk_mremap madvise lru drain fork_cow_drain; do
   gcc $CF -o bin/$t $t.c || exit 1
 done
 gcc $CF -pthread -o bin/fork fork.c || exit 1
@@ -14,6 +14,7 @@ uname -r > out/uname.txt
 for t in args limits mlockall merge mmap_brk_mremap madvise fork lru drain layout_dyn layout_static; do
   ./bin/$t > out/$t.txt 2>&1
 done
+{ ./bin/fork_cow_drain 0; ./bin/fork_cow_drain 1; } > out/fork_cow_drain.txt 2>&1
 echo 4 > /proc/sys/vm/nr_hugepages; ./bin/populate huge > out/populate.txt 2>&1; echo 0 > /proc/sys/vm/nr_hugepages
 echo 65530 > /proc/sys/vm/max_map_count
 setarch -R ./bin/layout_dyn > out/layout_dyn_norandom.txt 2>&1
