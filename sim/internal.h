@@ -132,9 +132,11 @@ LruList folio_lru_list(const Folio& f);
 void lruvec_add_folio_tail(Machine& m, uint32_t folio);
 void folio_deactivate(Machine& m, uint32_t folio);
 void folio_mark_accessed(Machine& m, uint32_t folio);
-void lru_add_drain(Machine& m);        // this CPU's batches, then mlock_drain_local
-void lru_add_drain_all(Machine& m);    // every CPU
-void drain_lru_add_batch(Machine& m);  // only this CPU's lru_add batch
+void lru_add_drain(Machine& m);      // this CPU's batches, then mlock_drain_local
+void lru_add_drain_all(Machine& m);  // every CPU
+// The first n entries of this CPU's lru_add / mlock batch only (for the host oracle).
+void lru_add_drain_prefix(Machine& m, int n);
+void mlock_drain_prefix(Machine& m, int n);
 void mlock_drain_local(Machine& m);
 // Drops a batch's reference; folio_put frees an anonymous folio nothing maps or holds.
 void sim_batch_put(Machine& m, uint32_t folio);

@@ -237,11 +237,22 @@ void lru_add_drain(Machine& m) {
   mlock_drain_local(m);
 }
 
-// The lru_add part of lru_add_drain on the current CPU alone: what a full batch flush does
-// (folio_batch_add_and_move). The host oracle uses it to follow a flush the kernel did.
-void drain_lru_add_batch(Machine& m) {
-  CpuFbatches& fb = m.cpu_fbatches[m.cpu];
-  if (fb.lru_add.nr) sim_drain_lru_add(m, fb.lru_add);
+// The first n entries of this CPU's lru_add batch, as a flush before the rest were added
+// would have moved them (folio_batch_add_and_move). The host oracle uses it to follow a
+// flush the kernel did in between.
+void lru_add_drain_prefix(Machine& m, int n) {
+  FolioBatch& b = m.cpu_fbatches[m.cpu].lru_add;
+  if (n <= 0) return;
+  if (n >= b.nr) {
+    if (b.nr) sim_drain_lru_add(m, b);
+    return;
+  }
+  FolioBatch head;
+  head.nr = static_cast<uint8_t>(n);
+  for (int i = 0; i < n; ++i) head.folios[i] = b.folios[i];
+  for (int i = n; i < b.nr; ++i) b.folios[i - n] = b.folios[i];
+  b.nr = static_cast<uint8_t>(b.nr - n);
+  sim_drain_lru_add(m, head);
 }
 
 void lru_add_drain_all(Machine& m) {

@@ -94,6 +94,7 @@ HostPage SimPage(const Task& t, uint64_t addr) {
   p.mapcount = pi.present ? pi.kpagecount : 0;
   p.swap_type = pi.swap_type;
   p.swap_offset = pi.swap_offset;
+  p.folio = pi.present ? pi.folio : 0;
   if (pi.present && pi.folio != ZERO_FOLIO) {
     for (const CpuFbatches& cb : t.machine->cpu_fbatches) {
       for (int i = 0; i < cb.mlock.nr; ++i) {
@@ -212,12 +213,17 @@ class Engine {
   // other takes different paths, e.g. in wp_can_reuse_anon_folio).
   HostPage Allow(const HostPage& sim, const HostPage& host) {
     const HostPage h = Normalised(sim, host);
-    if ((h.flags ^ host.flags) >> KPF_LRU & 1) sync_lru_ = true;
+    if ((h.flags ^ host.flags) >> KPF_LRU & 1) {
+      sync_lru_ = true;
+      ahead_.insert(sim.folio);
+    }
     // A munlock the kernel applied early (MunlockAhead) is not followed: the folio's later
     // history (activation by a touch while it was evictable on one side and unevictable on
     // the other) would differ anyway; the normalisation alone covers it.
-    if (!MunlockAhead("mlocked", sim, host) && ((h.flags ^ host.flags) >> KPF_UNEVICTABLE & 1))
+    if (!MunlockAhead("mlocked", sim, host) && ((h.flags ^ host.flags) >> KPF_UNEVICTABLE & 1)) {
       sync_mlock_ = true;
+      ahead_.insert(sim.folio);
+    }
     return h;
   }
   void Resync(const Step& s) {
@@ -225,8 +231,18 @@ class Engine {
     Machine& m = runner_.machine();
     const int saved = m.cpu;
     m.cpu = 0;  // the servers' CPU
-    if (sync_lru_) drain_lru_add_batch(m);
-    if (sync_mlock_) mlock_drain_local(m);
+    // The kernel drained the batch at some moment: everything queued before the last folio
+    // found ahead went with it, what came after did not.
+    auto prefix = [&](const FolioBatch& b) {
+      int n = 0;
+      for (int i = 0; i < b.nr; ++i) {
+        if (ahead_.count(b.folios[i])) n = i + 1;
+      }
+      return n;
+    };
+    if (sync_lru_) lru_add_drain_prefix(m, prefix(m.cpu_fbatches[0].lru_add));
+    if (sync_mlock_) mlock_drain_prefix(m, prefix(m.cpu_fbatches[0].mlock));
+    ahead_.clear();
     m.cpu = saved;
     Note(s, absl::StrCat("the kernel had drained CPU 0's ", sync_lru_ ? "lru_add" : "",
                          sync_lru_ && sync_mlock_ ? " and " : "", sync_mlock_ ? "mlock" : "",
@@ -328,6 +344,7 @@ class Engine {
   std::string mark_vmstat_, mark_meminfo_, sim_mark_vmstat_, sim_mark_meminfo_;
   bool polluted_ = false;
   bool sync_lru_ = false, sync_mlock_ = false;  // see Allow()
+  std::set<uint32_t> ahead_;                    // the simulator's folios found behind
   int64_t max_map_count_ = -1;
   // mlockall(MCL_CURRENT) in effect on the server's own VMAs: 0 no, 1 locked, 2 on fault.
   std::map<std::string, int> outside_locked_;
@@ -937,6 +954,7 @@ absl::Status Engine::DoExpect(const Step& s, const StepResult& r) {
         }
         if (!a && b && BatchAhead(c.name, spg, *hpg)) {
           (c.name == "lru" ? sync_lru_ : sync_mlock_) = true;
+          ahead_.insert(spg.folio);
           Note(s, absl::StrCat("page ", Hex(*addr), " ", c.name,
                                ": the kernel's per-CPU batch was drained earlier (allowance)"));
           continue;

@@ -58,8 +58,9 @@ struct HostPage {
   int64_t mapcount = 0;
   uint32_t swap_type = 0;
   uint64_t swap_offset = 0;
-  // Simulator side only: a munlock of this folio waits in a per-CPU mlock batch.
+  // Simulator side only: a munlock of this folio waits in a per-CPU mlock batch; the folio.
   bool munlock_pending = false;
+  uint32_t folio = 0;
 };
 
 // A running server.
