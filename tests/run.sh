@@ -2,8 +2,9 @@
 # The README's two commands:
 #   bash tests/run.sh demo   install what is missing, build, explain the demo scenario
 #   bash tests/run.sh all    install what is missing, build, run every test:
-#                            unit tests (release and ASan+UBSan), the scenario corpus,
-#                            and a short libFuzzer run of the scenario parser.
+#                            unit tests (release and ASan+UBSan), a short libFuzzer run of
+#                            the scenario parser, the scenario corpus, and the host oracle:
+#                            mmsim diff on the corpus and fixed divergences, mmsim fuzz-diff.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 what="${1:-}"
@@ -41,10 +42,12 @@ case "$what" in
     fi
     echo "== scenario corpus"
     build/mmsim check scenarios/
-    echo "== the corpus on the host kernel (skipped without root / kpageflags)"
-    build/mmsim diff scenarios/
+    echo "== the corpus and the fixed fuzz divergences on the host kernel (skipped without root / kpageflags)"
+    build/mmsim diff scenarios/ tests/fuzz-divergences/fixed/
     echo "== fuzz-diff: 2000 random sequences of 50 calls, simulator vs host kernel"
-    build/mmsim fuzz-diff --seed 1 --sequences 2000 --ops 50 --out "${TMPDIR:-/tmp}"
+    fuzz_out="$(mktemp -d)"
+    build/mmsim fuzz-diff --seed 1 --sequences 2000 --ops 50 --out "$fuzz_out"
+    rm -rf "$fuzz_out"
     ;;
   *)
     echo "usage: bash tests/run.sh demo|all" >&2
