@@ -132,6 +132,12 @@ LruList folio_lru_list(const Folio& f);
 void lruvec_add_folio_tail(Machine& m, uint32_t folio);
 void folio_deactivate(Machine& m, uint32_t folio);
 void folio_mark_accessed(Machine& m, uint32_t folio);
+// mm/workingset.c (sim/workingset.cc).
+void workingset_age_nonresident(Machine& m, uint64_t nr_pages);
+void workingset_activation(Machine& m, uint32_t folio);
+uint64_t workingset_eviction(Machine& m, uint32_t folio);  // the shadow to store
+bool workingset_test_recent(const Machine& m, uint64_t shadow, bool file, bool* workingset);
+void workingset_refault(Machine& m, uint32_t folio, uint64_t shadow);
 void lru_add_drain(Machine& m);      // this CPU's batches, then mlock_drain_local
 void lru_add_drain_all(Machine& m);  // every CPU
 // The first n entries of this CPU's lru_add / mlock batch only (for the host oracle).

@@ -46,6 +46,10 @@ uint32_t sim_filemap_get_folio(Task& t, File* file, pgoff_t pgoff, bool* major) 
   f.index = pgoff;
   file->page_cache.emplace(pgoff, idx);
   m.vmstat[nr_file_pages]++;
+  if (auto sh = file->shadows.find(pgoff); sh != file->shadows.end()) {  // filemap_add_folio
+    workingset_refault(m, idx, sh->second);
+    file->shadows.erase(sh);
+  }
   folio_add_lru(m, idx);
   *major = !file->shmem;
   return idx;
@@ -259,8 +263,14 @@ int do_swap_page(Task& t, Vma* vma, uint64_t addr, unsigned flags) {
     Folio& f = m.folio(idx);
     f.flags |= PG_uptodate | PG_swapbacked;
     m.folio_swap[idx] = swp_pack(entry);
-    m.swap_info[entry.type]->cache[entry.offset] = idx;
+    SwapInfo* si = m.swap_info[entry.type].get();
+    si->cache[entry.offset] = idx;
     f.flags |= PG_swapcache;
+    // The folio takes the slot's place in the swap cache, and with it the shadow.
+    if (auto sh = si->shadows.find(entry.offset); sh != si->shadows.end()) {
+      workingset_refault(m, idx, sh->second);
+      si->shadows.erase(sh);
+    }
     folio_add_lru(m, idx);
     m.vmstat[pgmajfault]++;
     t.maj_flt++;

@@ -222,6 +222,7 @@ void folio_mark_accessed(Machine& m, uint32_t idx) {
       }
     }
     f.flags &= ~PG_referenced;
+    workingset_activation(m, idx);
   }
 }
 

@@ -160,6 +160,7 @@ uint64_t swp_swapcount(Machine& m, SwpEntry e) {
 static void sim_swap_slot_free(Machine& m, SwapInfo* si, uint64_t offset) {
   si->swap_map[offset] = 0;
   si->cont.erase(offset);
+  si->shadows.erase(offset);
   si->inuse_pages--;
   (void)m;
 }

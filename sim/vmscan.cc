@@ -172,6 +172,7 @@ uint64_t move_folios_to_lru(Machine& m, const std::vector<uint32_t>& list) {
     }
     lruvec_add_folio(m, idx);
     f.flags |= PG_lru;
+    if (f.flags & PG_active) workingset_age_nonresident(m, 1);
     ++moved;
   }
   return moved;
@@ -184,6 +185,7 @@ void sim_remove_mapping(Machine& m, uint32_t idx) {
   Folio& f = m.folio(idx);
   auto* file = static_cast<File*>(f.mapping);
   file->page_cache.erase(f.index);
+  file->shadows[f.index] = workingset_eviction(m, idx);
   m.vmstat[nr_file_pages]--;
   folio_put_last(m, idx);
 }
@@ -254,7 +256,11 @@ std::vector<uint32_t> shrink_folio_list(Machine& m, const std::vector<uint32_t>&
       continue;
     }
     if (anon) {
+      // __remove_mapping leaves a shadow entry where the swap-cache folio was.
+      const uint64_t shadow = workingset_eviction(m, idx);
+      const SwpEntry e = swp_unpack(m.folio_swap.at(idx));
       delete_from_swap_cache(m, idx);
+      if (m.swap_info[e.type]->swap_map[e.offset]) m.swap_info[e.type]->shadows[e.offset] = shadow;
       folio_put_last(m, idx);
       ++n_swapped;
     } else {

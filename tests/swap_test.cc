@@ -200,5 +200,50 @@ TEST(SwapReclaim, PressureSwapsUnlockedAnonNeverLocked) {
   EXPECT_TRUE(m.invariant_status().ok()) << m.invariant_status();
 }
 
+// mm/workingset.c: a page paged out leaves a shadow in its slot; reading it back counts a
+// refault and, when the refault distance fits in the workingset (here: other pages on the
+// active anonymous list, swap being available), activates it at once. The shadow goes with
+// the slot.
+TEST_F(SwapTest, RefaultWithinTheWorkingsetIsActivated) {
+  const long hot = MapWritten(8);
+  for (int i = 0; i < 8; ++i) {  // 8 pages accessed twice: active, the workingset
+    const uint32_t f = page_info(a_, hot + i * PAGE_SIZE).folio;
+    folio_mark_accessed(m_, f);
+    folio_mark_accessed(m_, f);
+  }
+  lru_add_drain(m_);
+  const long p = MapWritten(1);
+  const uint64_t age0 = m_.nonresident_age;
+  ASSERT_EQ(sys_madvise(a_, p, PAGE_SIZE, MADV_PAGEOUT), 0);
+  EXPECT_EQ(m_.nonresident_age, age0 + 1);  // workingset_eviction ages by one
+  PageInfo pi = page_info(a_, p);
+  ASSERT_TRUE(pi.swapped);
+  EXPECT_EQ(m_.swap_info[pi.swap_type]->shadows.count(pi.swap_offset), 1u);
+  EXPECT_EQ(user_access(a_, p, PAGE_SIZE, false), 0);
+  EXPECT_EQ(m_.vmstat[workingset_refault_anon], 1);
+  EXPECT_EQ(m_.vmstat[workingset_activate_anon], 1);  // distance 1 <= 8 active anon pages
+  EXPECT_EQ(m_.vmstat[workingset_restore_anon], 0);   // it was never on the active list
+  lru_add_drain(m_);
+  EXPECT_TRUE((page_info(a_, p).kpageflags >> KPF_ACTIVE) & 1);
+  EXPECT_TRUE(m_.swap_info[pi.swap_type]->shadows.empty());
+}
+
+// The same refault with nothing else resident is not recent (distance 1 > workingset 0): the
+// page goes to the inactive list; and a shadow whose slot is freed (munmap) disappears.
+TEST_F(SwapTest, RefaultOutsideTheWorkingsetStaysInactive) {
+  const long p = MapWritten(2);
+  ASSERT_EQ(sys_madvise(a_, p, 2 * PAGE_SIZE, MADV_PAGEOUT), 0);
+  EXPECT_EQ(user_access(a_, p, PAGE_SIZE, false), 0);
+  EXPECT_EQ(m_.vmstat[workingset_refault_anon], 1);
+  EXPECT_EQ(m_.vmstat[workingset_activate_anon], 0);
+  lru_add_drain(m_);
+  EXPECT_FALSE((page_info(a_, p).kpageflags >> KPF_ACTIVE) & 1);
+  const PageInfo second = page_info(a_, p + PAGE_SIZE);
+  ASSERT_TRUE(second.swapped);
+  EXPECT_EQ(m_.swap_info[second.swap_type]->shadows.count(second.swap_offset), 1u);
+  ASSERT_EQ(sys_munmap(a_, p + PAGE_SIZE, PAGE_SIZE), 0);
+  EXPECT_EQ(m_.swap_info[second.swap_type]->shadows.count(second.swap_offset), 0u);
+}
+
 }  // namespace
 }  // namespace mmsim

@@ -135,6 +135,8 @@ class Machine {
   uint64_t wmark_min = 0, wmark_low = 0, wmark_high = 0;
   // The node's lruvec (one node, no memcg): the five LRU lists.
   LruListHead lru_lists[NR_LRU_LISTS];
+  // The lruvec's nonresident_age (mm/workingset.c): evictions and activations so far.
+  uint64_t nonresident_age = 0;
   // Per-CPU folio batches, and the CPU the current kernel entry runs on.
   std::vector<CpuFbatches> cpu_fbatches;
   int cpu = 0;

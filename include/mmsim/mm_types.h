@@ -343,7 +343,9 @@ struct File {
   bool shmem = false;
   bool unevictable = false;                           // mapping_unevictable (ramfs, SHM_LOCK)
   absl::flat_hash_map<pgoff_t, uint32_t> page_cache;  // index -> folio
-  absl::flat_hash_set<Vma*> i_mmap;                   // VMAs mapping the file
+  // Shadow entries of reclaimed page-cache folios (index -> age << 1 | PG_workingset).
+  absl::flat_hash_map<pgoff_t, uint64_t> shadows;
+  absl::flat_hash_set<Vma*> i_mmap;  // VMAs mapping the file
 };
 
 }  // namespace mmsim

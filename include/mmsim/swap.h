@@ -44,6 +44,9 @@ struct SwapInfo {
   uint64_t cont_pages = 0;  // continuation pages allocated (add_swap_count_continuation)
   // The swap cache: folio of each slot that has SWAP_HAS_CACHE.
   absl::flat_hash_map<uint64_t, uint32_t> cache;
+  // Shadow entries (mm/workingset.c pack_shadow): for a slot whose folio was reclaimed, the
+  // nonresident_age at eviction << 1 | PG_workingset. Dropped when the slot is freed.
+  absl::flat_hash_map<uint64_t, uint64_t> shadows;
   uint64_t next = 1;  // where the next allocation search starts
 };
 

@@ -19,6 +19,12 @@ namespace mmsim {
   X(nr_anon_pages)             \
   X(nr_mapped)                 \
   X(nr_file_pages)             \
+  X(workingset_refault_anon)   \
+  X(workingset_refault_file)   \
+  X(workingset_activate_anon)  \
+  X(workingset_activate_file)  \
+  X(workingset_restore_anon)   \
+  X(workingset_restore_file)   \
   X(pgfault)                   \
   X(pgmajfault)                \
   X(pgactivate)                \

@@ -173,10 +173,9 @@ class Engine {
  public:
   // `adjusted`: the machine config was changed to match the host; `own_failures` the
   // "file:line" of expectations that fail on the scenario's own, unadjusted machine.
-  Engine(const Scenario& sc, const HostSupport& hs, const DiffOptions& opt, bool adjusted,
+  Engine(const Scenario& sc, const DiffOptions& opt, bool adjusted,
          std::set<std::string> own_failures = {})
       : sc_(sc),
-        hs_(hs),
         opt_(opt),
         runner_(sc),
         adjusted_(adjusted),
@@ -333,7 +332,6 @@ class Engine {
   }
 
   const Scenario& sc_;
-  const HostSupport& hs_;
   const DiffOptions& opt_;
   Runner runner_;
   const bool adjusted_;
@@ -1199,7 +1197,7 @@ absl::Status Engine::DoShow(const Step& s, const StepResult& r) {
 
 DiffOutcome DiffScenario(const Scenario& sc, const HostSupport& host, const DiffOptions& opt) {
   if (sc.config.zero_page == host.zero_page) {
-    Engine e(sc, host, opt, false);
+    Engine e(sc, opt, false);
     return e.Run();
   }
   if (!sc.config.zero_page) {
@@ -1221,7 +1219,7 @@ DiffOutcome DiffScenario(const Scenario& sc, const HostSupport& host, const Diff
   }
   Scenario adjusted = sc;
   adjusted.config.zero_page = false;
-  Engine e(adjusted, host, opt, true, std::move(own_failures));
+  Engine e(adjusted, opt, true, std::move(own_failures));
   return e.Run();
 }
 

@@ -194,7 +194,7 @@ std::vector<SmapsEntry> ParseSmaps(const std::string& text) {
       e.end = b;
       std::vector<absl::string_view> f = absl::StrSplit(line, ' ', absl::SkipEmpty());
       if (f.size() >= 2) e.perms = std::string(f[1]);
-      if (f.size() >= 3) absl::SimpleHexAtoi(f[2], &e.pgoff);
+      if (f.size() >= 3 && !absl::SimpleHexAtoi(f[2], &e.pgoff)) e.pgoff = 0;
       if (f.size() >= 6) {
         // The name is the rest of the line after the inode (it may contain spaces).
         size_t at = 0;
