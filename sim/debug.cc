@@ -124,6 +124,17 @@ absl::Status Machine::check_invariants() const {
     if (!t->alive || !t->mm || !seen.insert(t->mm.get()).second) continue;
     if (absl::Status s = check_mm(*this, t->mm.get(), mapcounts); !s.ok()) return s;
   }
+  // The rmap index of each file, where it claims to be current, is what a rebuild gives
+  // (a VMA resized without i_mmap_changed would show here).
+  for (const auto& file : files_) {
+    if (file->i_mmap_dirty) continue;
+    File fresh;
+    fresh.i_mmap = file->i_mmap;
+    sim_i_mmap_rebuild(&fresh);
+    if (fresh.i_mmap_index != file->i_mmap_index || fresh.i_mmap_max_end != file->i_mmap_max_end) {
+      return sim_fail(absl::StrFormat("file %s: stale i_mmap index", file->path));
+    }
+  }
   std::vector<bool> free_set(folios_.size(), false);
   for (uint32_t i : free_folios_) {
     if (i >= folios_.size() || free_set[i])

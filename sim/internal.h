@@ -132,6 +132,8 @@ LruList folio_lru_list(const Folio& f);
 void lruvec_add_folio_tail(Machine& m, uint32_t folio);
 void folio_deactivate(Machine& m, uint32_t folio);
 void folio_mark_accessed(Machine& m, uint32_t folio);
+// Rebuilds File::i_mmap_index (sim/vmscan.cc).
+void sim_i_mmap_rebuild(File* file);
 // mm/workingset.c (sim/workingset.cc).
 void workingset_age_nonresident(Machine& m, uint64_t nr_pages);
 void workingset_activation(Machine& m, uint32_t folio);

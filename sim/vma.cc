@@ -24,6 +24,7 @@ void sim_vma_set_range(MmStruct* mm, Vma* vma, uint64_t start, uint64_t end, pgo
   }
   vma->vm_end = end;
   vma->vm_pgoff = pgoff;
+  i_mmap_changed(vma);
 }
 
 std::string sim_range(uint64_t s, uint64_t e) { return absl::StrFormat("[%#x, %#x)", s, e); }
@@ -240,6 +241,7 @@ Vma* vma_merge_existing_range(Machine& m, VmaMergeStruct& vmg) {
     sim_merge_remove(m, mm, middle);
     sim_merge_remove(m, mm, next);
     prev->vm_end = new_end;
+    i_mmap_changed(prev);
     target = prev;
   } else if (merge_left) {
     dup_anon_vma(m, prev, middle);
@@ -254,6 +256,7 @@ Vma* vma_merge_existing_range(Machine& m, VmaMergeStruct& vmg) {
                         middle->vm_pgoff + PHYS_PFN(end - middle->vm_start));
     }
     prev->vm_end = end;
+    i_mmap_changed(prev);
     target = prev;
   } else {
     const pgoff_t pglen = PHYS_PFN(end - start);
@@ -266,6 +269,7 @@ Vma* vma_merge_existing_range(Machine& m, VmaMergeStruct& vmg) {
       TRACE_NOTE(m.trace, "merge right: middle shrinks to %s, next grows down to %s",
                  sim_range(middle->vm_start, start), sim_range(start, next->vm_end));
       middle->vm_end = start;
+      i_mmap_changed(middle);
     }
     sim_vma_set_range(mm, next, start, next->vm_end, next->vm_pgoff - pglen);
     target = next;
@@ -310,6 +314,7 @@ Vma* vma_merge_new_range(Machine& m, VmaMergeStruct& vmg) {
                  sim_range(prev->vm_start, new_end));
     }
     prev->vm_end = new_end;
+    i_mmap_changed(prev);
     vmg.target = prev;
   } else {
     TRACE_NOTE(m.trace, "merge: next grows down over the new range, to %s",
@@ -340,6 +345,7 @@ int __split_vma(Machine& m, MmStruct* mm, Vma* vma, uint64_t addr, bool new_belo
   Vma* n = nv.get();
   if (vma->anon_vma) anon_vma_clone(m, n, vma);
   if (n->vm_file) n->vm_file->i_mmap.insert(n);
+  i_mmap_changed(n);
   // The new VMA joins the address-ordered list right below or right above vma.
   n->vm_prev = new_below ? vma->vm_prev : vma;
   n->vm_next = new_below ? vma : vma->vm_next;
@@ -353,9 +359,11 @@ int __split_vma(Machine& m, MmStruct* mm, Vma* vma, uint64_t addr, bool new_belo
     it->second = std::move(nv);
     vma->vm_pgoff += PHYS_PFN(addr - n->vm_start);
     vma->vm_start = addr;
+    i_mmap_changed(vma);
     mm->mm_mt.emplace_hint(std::next(it), addr, std::move(owned));
   } else {
     vma->vm_end = addr;
+    i_mmap_changed(vma);
     mm->mm_mt.emplace(n->vm_start, std::move(nv));
   }
   mm->map_count++;
@@ -416,6 +424,7 @@ Vma* vma_link(Machine& m, MmStruct* mm, std::unique_ptr<Vma> vma) {
   Vma* v = vma.get();
   v->vm_mm = mm;
   if (v->vm_file) v->vm_file->i_mmap.insert(v);
+  i_mmap_changed(v);
   auto it = mm->mm_mt.emplace(v->vm_start, std::move(vma)).first;
   v->vm_prev = it == mm->mm_mt.begin() ? nullptr : std::prev(it)->second.get();
   ++it;
@@ -429,6 +438,7 @@ Vma* vma_link(Machine& m, MmStruct* mm, std::unique_ptr<Vma> vma) {
 void remove_vma(Machine& m, MmStruct* mm, Vma* vma) {
   unlink_anon_vmas(m, vma);
   if (vma->vm_file) vma->vm_file->i_mmap.erase(vma);
+  i_mmap_changed(vma);
   if (vma->vm_prev) vma->vm_prev->vm_next = vma->vm_next;
   if (vma->vm_next) vma->vm_next->vm_prev = vma->vm_prev;
   if (mm->mmap_cache == vma) mm->mmap_cache = nullptr;

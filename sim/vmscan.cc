@@ -30,6 +30,27 @@ struct ScanControl {
 
 bool folio_is_file_lru(const Folio& f) { return !(f.flags & PG_swapbacked); }
 
+}  // namespace
+
+// The file's i_mmap sorted by vm_pgoff, and its longest VMA (see File::i_mmap_index).
+void sim_i_mmap_rebuild(File* file) {
+  file->i_mmap_index.assign(file->i_mmap.begin(), file->i_mmap.end());
+  std::sort(file->i_mmap_index.begin(), file->i_mmap_index.end(), [](const Vma* a, const Vma* b) {
+    if (a->vm_pgoff != b->vm_pgoff) return a->vm_pgoff < b->vm_pgoff;
+    return a->vm_mm->id != b->vm_mm->id ? a->vm_mm->id < b->vm_mm->id : a->vm_start < b->vm_start;
+  });
+  file->i_mmap_max_end.resize(file->i_mmap_index.size());
+  uint64_t max_end = 0;
+  for (size_t i = 0; i < file->i_mmap_index.size(); ++i) {
+    const Vma* v = file->i_mmap_index[i];
+    max_end = std::max<uint64_t>(max_end, v->vm_pgoff + v->pages());
+    file->i_mmap_max_end[i] = max_end;
+  }
+  file->i_mmap_dirty = false;
+}
+
+namespace {
+
 // rmap_walk: calls fn(vma, pte) for each PTE mapping folio idx; fn returns false to stop.
 template <typename Fn>
 void sim_rmap_walk(Machine& m, uint32_t idx, Fn&& fn) {
@@ -46,8 +67,19 @@ void sim_rmap_walk(Machine& m, uint32_t idx, Fn&& fn) {
     const auto* av = static_cast<const AnonVma*>(f.mapping);
     vmas.assign(av->vmas.begin(), av->vmas.end());
   } else {
-    const auto* file = static_cast<const File*>(f.mapping);
-    vmas.assign(file->i_mmap.begin(), file->i_mmap.end());
+    // vma_interval_tree_foreach: only the VMAs whose pgoff range covers the folio.
+    auto* file = static_cast<File*>(f.mapping);
+    if (file->i_mmap_dirty) sim_i_mmap_rebuild(file);
+    const auto& ix = file->i_mmap_index;
+    const auto& max_end = file->i_mmap_max_end;
+    size_t k = static_cast<size_t>(
+        std::upper_bound(ix.begin(), ix.end(), f.index,
+                         [](pgoff_t p, const Vma* v) { return p < v->vm_pgoff; }) -
+        ix.begin());
+    while (k > 0 && max_end[k - 1] > f.index) {
+      --k;
+      if (f.index < ix[k]->vm_pgoff + ix[k]->pages()) vmas.push_back(ix[k]);
+    }
   }
   // A stable order (the kernel walks an interval tree ordered by pgoff).
   std::sort(vmas.begin(), vmas.end(), [](const Vma* a, const Vma* b) {

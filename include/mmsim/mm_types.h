@@ -346,7 +346,19 @@ struct File {
   // Shadow entries of reclaimed page-cache folios (index -> age << 1 | PG_workingset).
   absl::flat_hash_map<pgoff_t, uint64_t> shadows;
   absl::flat_hash_set<Vma*> i_mmap;  // VMAs mapping the file
+  // The kernel's i_mmap is an interval tree by pgoff. Here: i_mmap sorted by vm_pgoff, with
+  // the running maximum of vm_pgoff + pages (so a lookup walks back from the last VMA
+  // starting at or before the index until nothing earlier can reach it), rebuilt on the next
+  // rmap walk after any VMA of the file was linked, unlinked or resized (i_mmap_changed).
+  std::vector<Vma*> i_mmap_index;
+  std::vector<uint64_t> i_mmap_max_end;
+  bool i_mmap_dirty = true;
 };
+
+// A VMA of a file was linked, unlinked or changed its range: the rmap index is stale.
+inline void i_mmap_changed(const Vma* v) {
+  if (v->vm_file) v->vm_file->i_mmap_dirty = true;
+}
 
 }  // namespace mmsim
 
