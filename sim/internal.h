@@ -145,6 +145,7 @@ void lru_add_drain_all(Machine& m);  // every CPU
 // The first n entries of this CPU's lru_add / mlock batch only (for the host oracle).
 void lru_add_drain_prefix(Machine& m, int n);
 void mlock_drain_prefix(Machine& m, int n);
+FolioBatch sim_batch_take_head(FolioBatch& b, int n);
 void mlock_drain_local(Machine& m);
 // Drops a batch's reference; folio_put frees an anonymous folio nothing maps or holds.
 void sim_batch_put(Machine& m, uint32_t folio);

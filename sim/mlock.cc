@@ -114,19 +114,9 @@ void mlock_drain_local(Machine& m) {
 // the rest were added (the host oracle follows a drain the kernel did in between).
 void mlock_drain_prefix(Machine& m, int n) {
   FolioBatch& b = m.cpu_fbatches[m.cpu].mlock;
+  n = std::min<int>(n, b.nr);
   if (n <= 0) return;
-  if (n >= b.nr) return mlock_drain_local(m);
-  FolioBatch head;
-  head.nr = static_cast<uint8_t>(n);
-  for (int i = 0; i < n; ++i) {
-    head.folios[i] = b.folios[i];
-    head.tags[i] = b.tags[i];
-  }
-  for (int i = n; i < b.nr; ++i) {
-    b.folios[i - n] = b.folios[i];
-    b.tags[i - n] = b.tags[i];
-  }
-  b.nr = static_cast<uint8_t>(b.nr - n);
+  FolioBatch head = sim_batch_take_head(b, n);
   mlock_folio_batch(m, head);
 }
 
