@@ -131,5 +131,39 @@ TEST_F(ForkTest, ThreadsShareLocksAndExitFreesPages) {
   EXPECT_EQ(m_.nr_folios_in_use(), 0u);
 }
 
+// mm/memory.c wp_can_reuse_anon_folio (tests/fuzz-divergences/fixed/fuzz-diff-s2-418-*, on the
+// host): after fork, the child's munmap of its locked copy queues a munlock of the shared
+// folio in the mlock batch. The parent's write then finds the folio mapped once but still
+// referenced by the batch (and on the unevictable LRU, so no drain first): it copies.
+TEST_F(ForkTest, WriteCopiesAPageStillHeldByABatch) {
+  ASSERT_EQ(sys_mmap(a_, kA, PAGE_SIZE, PROT_READ | PROT_WRITE,
+                     MAP_PRIVATE | MAP_ANONYMOUS | MAP_FIXED | MAP_LOCKED, -1, 0),
+            static_cast<long>(kA));
+  const uint32_t before = page_info(a_, kA).folio;
+  long pid = sys_fork(a_);
+  ASSERT_GT(pid, 0);
+  Task& b = *m_.find_task(static_cast<int>(pid));
+  ASSERT_EQ(sys_mlockall(b, MCL_CURRENT | MCL_ONFAULT), 0);
+  ASSERT_EQ(sys_munmap(b, kA, PAGE_SIZE), 0);
+  EXPECT_EQ(m_.folio(before).mapcount, 1);
+  EXPECT_GT(m_.folio(before).batch_refs, 0u);
+  ASSERT_EQ(user_access(a_, kA, PAGE_SIZE, true), 0);
+  EXPECT_NE(page_info(a_, kA).folio, before);
+}
+
+// The same write without a batch reference reuses the folio in place.
+TEST_F(ForkTest, WriteReusesAPageMappedOnceAndUnbatched) {
+  Map(kA, 1);
+  ASSERT_EQ(user_access(a_, kA, PAGE_SIZE, true), 0);
+  lru_add_drain(m_);
+  const uint32_t before = page_info(a_, kA).folio;
+  long pid = sys_fork(a_);
+  ASSERT_GT(pid, 0);
+  Task& b = *m_.find_task(static_cast<int>(pid));
+  ASSERT_EQ(sys_munmap(b, kA, PAGE_SIZE), 0);
+  ASSERT_EQ(user_access(a_, kA, PAGE_SIZE, true), 0);
+  EXPECT_EQ(page_info(a_, kA).folio, before);
+}
+
 }  // namespace
 }  // namespace mmsim

@@ -2,6 +2,8 @@
 // and MCL_FUTURE against RLIMIT_MEMLOCK (can_do_mlock, mlock_future_ok), population of locked
 // mappings, map_count limits, munmap of locked ranges, brk under MCL_FUTURE, MAP_DROPPABLE.
 // Expected values: docs/host-facts.md items 4, 4b, 14, 15, 38+, 39, 47-52 and table (k).
+#include <fcntl.h>
+
 #include "tests/mm_test_util.h"
 
 namespace mmsim {
@@ -232,6 +234,38 @@ TEST_F(MmapTest, DoMmapDroppableIsNeverLocked) {
   SetMemlock(4096);
   DropCapIpcLock();
   EXPECT_EQ(MmapAt(kArea + 16 * P, 2, MAP_DROPPABLE | MAP_ANONYMOUS), -EAGAIN);
+}
+
+// mm/memory.c do_fault_around: a read fault on a file mapping also maps the page-cache pages
+// already present in its aligned 16-page block, without counting faults for them
+// (tests/fuzz-divergences/fixed/fuzz-diff-s1-629-fault-around.scn on the host).
+TEST(FaultAround, ReadFaultMapsCachedNeighboursOfItsBlock) {
+  MachineConfig c;
+  c.check_invariants = true;
+  Machine m(c);
+  Task& t = m.spawn("t", Image::kEmpty);
+  m.create_file("/f", 32 * PAGE_SIZE);
+  const int fd = static_cast<int>(sys_open(t, "/f", O_RDONLY));
+  const long warm = sys_mmap(t, 0, 32 * PAGE_SIZE, PROT_READ, MAP_SHARED, fd, 0);
+  ASSERT_GT(warm, 0);
+  ASSERT_EQ(user_access(t, warm, 32 * PAGE_SIZE, false), 0);  // the whole file in the cache
+  const long p = sys_mmap(t, 0, 32 * PAGE_SIZE, PROT_READ, MAP_SHARED, fd, 0);
+  ASSERT_GT(p, 0);
+  const uint64_t flt = t.min_flt + t.maj_flt;
+  ASSERT_EQ(user_access(t, p + 5 * PAGE_SIZE, 1, false), 0);
+  EXPECT_EQ(t.min_flt + t.maj_flt, flt + 1);
+  // The block of the faulting page, clamped to the VMA.
+  const uint64_t first = static_cast<uint64_t>(p) >> PAGE_SHIFT;
+  const uint64_t block = std::max(first, (first + 5) & ~uint64_t{15});
+  const uint64_t block_end = ((first + 5) & ~uint64_t{15}) + 16;
+  int mapped = 0;
+  for (uint64_t i = 0; i < 32; ++i) {
+    const uint64_t vpn = first + i;
+    const bool present = page_info(t, vpn << PAGE_SHIFT).present;
+    EXPECT_EQ(present, vpn >= block && vpn < block_end) << i;
+    mapped += present;
+  }
+  EXPECT_GT(mapped, 1);
 }
 
 }  // namespace
