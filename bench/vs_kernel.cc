@@ -18,7 +18,8 @@
 // lines, operations (calls; populate operations) per second:
 //   vs_kernel_populate: kernel=<ops/s> sim=<ops/s> ratio=<sim/kernel>
 //   vs_kernel: kernel=<ops/s> sim=<ops/s> ratio=<sim/kernel>
-//   build/bench/vs_kernel [calls] [seed] [populate_calls]
+//   build/bench/vs_kernel [--calls N] [--seed S] [--populate-calls N] [--only sim|kernel]
+// --only runs one side (for profiling the simulator with perf); it prints no ratio lines.
 #include <sys/mman.h>
 #include <sys/resource.h>
 #include <sys/syscall.h>
@@ -30,9 +31,11 @@
 #include <cstdio>
 #include <cstdlib>
 #include <random>
+#include <string>
 #include <utility>
 #include <vector>
 
+#include "CLI/CLI.hpp"
 #include "mmsim/syscalls.h"
 
 namespace {
@@ -173,111 +176,141 @@ PopulateResult SimPopulate(const std::vector<Call>& calls) {
   return r;
 }
 
-}  // namespace
-
-int main(int argc, char** argv) {
-  const uint64_t n = argc > 1 ? std::strtoull(argv[1], nullptr, 0) : 200000;
-  const uint64_t seed = argc > 2 ? std::strtoull(argv[2], nullptr, 0) : 42;
-  const uint64_t populate_n = argc > 3 ? std::strtoull(argv[3], nullptr, 0) : 200000;
-  const std::vector<Call> calls = MakeStream(n, seed);
+// The mlock2(MLOCK_ONFAULT) / munlock stream on the kernel (no faults, VMA work only).
+PopulateResult KernelOnfault(const std::vector<Call>& calls) {
+  PopulateResult r;
   const uint64_t len = kPages * kPage;
-
-  // ---- the kernel ----
   void* p = IsolatedMapping(len);
   if (p == MAP_FAILED) {
     std::perror("mmap");
-    return 2;
+    std::exit(2);
   }
-  const uint64_t kbase = reinterpret_cast<uint64_t>(p);
-  uint64_t kernel_errors = 0;
-  auto t0 = std::chrono::steady_clock::now();
+  const uint64_t base = reinterpret_cast<uint64_t>(p);
+  const auto t0 = std::chrono::steady_clock::now();
   for (const Call& c : calls) {
-    const uint64_t a = kbase + uint64_t{c.page} * kPage;
-    const long r = c.lock ? syscall(SYS_mlock2, a, uint64_t{c.pages} * kPage, MLOCK_ONFAULT)
-                          : syscall(SYS_munlock, a, uint64_t{c.pages} * kPage);
-    kernel_errors += r != 0;
+    const uint64_t a = base + uint64_t{c.page} * kPage;
+    const long res = c.lock ? syscall(SYS_mlock2, a, uint64_t{c.pages} * kPage, MLOCK_ONFAULT)
+                            : syscall(SYS_munlock, a, uint64_t{c.pages} * kPage);
+    r.errors += res != 0;
   }
-  const double kernel_s = Seconds(std::chrono::steady_clock::now() - t0);
-  const Ranges kernel_layout = KernelLayout(kbase, len);
+  r.seconds = Seconds(std::chrono::steady_clock::now() - t0);
+  r.layout = KernelLayout(base, len);
   munlock(p, len);
   munmap(p, len);
+  return r;
+}
 
-  // ---- the simulator ----
+// The same in the simulator.
+PopulateResult SimOnfault(const std::vector<Call>& calls) {
+  PopulateResult r;
+  const uint64_t len = kPages * kPage;
   mmsim::Machine m;
   mmsim::Task& t = m.spawn("vs_kernel", mmsim::Image::kEmpty);
-  const long sp =
+  const long p =
       mmsim::sys_mmap(t, 0, len, PROT_READ | PROT_WRITE, MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
-  if (sp < 0) {
-    std::fprintf(stderr, "sim mmap: %ld\n", sp);
-    return 2;
+  if (p < 0) {
+    std::fprintf(stderr, "sim mmap: %ld\n", p);
+    std::exit(2);
   }
-  const uint64_t sbase = static_cast<uint64_t>(sp);
-  uint64_t sim_errors = 0;
-  t0 = std::chrono::steady_clock::now();
+  const uint64_t base = static_cast<uint64_t>(p);
+  const auto t0 = std::chrono::steady_clock::now();
   for (const Call& c : calls) {
-    const uint64_t a = sbase + uint64_t{c.page} * kPage;
-    const long r = c.lock ? mmsim::sys_mlock2(t, a, uint64_t{c.pages} * kPage, MLOCK_ONFAULT)
-                          : mmsim::sys_munlock(t, a, uint64_t{c.pages} * kPage);
-    sim_errors += r != 0;
+    const uint64_t a = base + uint64_t{c.page} * kPage;
+    const long res = c.lock ? mmsim::sys_mlock2(t, a, uint64_t{c.pages} * kPage, MLOCK_ONFAULT)
+                            : mmsim::sys_munlock(t, a, uint64_t{c.pages} * kPage);
+    r.errors += res != 0;
   }
-  const double sim_s = Seconds(std::chrono::steady_clock::now() - t0);
-  const Ranges sim_layout = SimLayout(t, sbase, len);
+  r.seconds = Seconds(std::chrono::steady_clock::now() - t0);
+  r.layout = SimLayout(t, base, len);
+  return r;
+}
 
-  const double kernel_ops = static_cast<double>(n) / kernel_s;
-  const double sim_ops = static_cast<double>(n) / sim_s;
-  std::printf("calls=%" PRIu64 " seed=%" PRIu64 " pages=%" PRIu64 "\n", n, seed, kPages);
-  std::printf("kernel: %zu VMAs in the mapping, %" PRIu64 " failed calls, %.3f s\n",
-              kernel_layout.size(), kernel_errors, kernel_s);
-  std::printf("sim:    %zu VMAs in the mapping, %" PRIu64 " failed calls, %.3f s\n",
-              sim_layout.size(), sim_errors, sim_s);
-  int rc = 0;
-  if (kernel_layout.size() != sim_layout.size()) {
-    std::printf("MISMATCH: VMA counts differ\n");
-    rc = 1;
-  } else if (kernel_layout != sim_layout) {
+// Compares two results of one stream; prints each difference, returns false if any.
+bool Agree(const char* what, const PopulateResult& k, const PopulateResult& s, bool faults) {
+  bool ok = true;
+  if (k.layout.size() != s.layout.size()) {
+    std::printf("MISMATCH (%s): VMA counts differ\n", what);
+    ok = false;
+  } else if (k.layout != s.layout) {
     size_t i = 0;
-    while (kernel_layout[i] == sim_layout[i]) ++i;
-    std::printf("MISMATCH: VMA %zu is [%" PRIu64 ", %" PRIu64 ") on the kernel, [%" PRIu64
+    while (k.layout[i] == s.layout[i]) ++i;
+    std::printf("MISMATCH (%s): VMA %zu is [%" PRIu64 ", %" PRIu64 ") on the kernel, [%" PRIu64
                 ", %" PRIu64 ") in the sim\n",
-                i, kernel_layout[i].first, kernel_layout[i].second, sim_layout[i].first,
-                sim_layout[i].second);
-    rc = 1;
+                what, i, k.layout[i].first, k.layout[i].second, s.layout[i].first,
+                s.layout[i].second);
+    ok = false;
   }
-  if (kernel_errors != sim_errors) {
-    std::printf("MISMATCH: failed-call counts differ\n");
-    rc = 1;
+  if (faults && k.faults != s.faults) {
+    std::printf("MISMATCH (%s): minor-fault counts differ\n", what);
+    ok = false;
+  }
+  if (k.errors != s.errors) {
+    std::printf("MISMATCH (%s): failed-call counts differ\n", what);
+    ok = false;
+  }
+  return ok;
+}
+
+}  // namespace
+
+int main(int argc, char** argv) {
+  CLI::App app{"The simulator against this machine's kernel on one seeded mlock/munlock stream."};
+  uint64_t n = 200000, seed = 42, populate_n = 200000;
+  std::string only;
+  app.add_option("--calls", n, "mlock2(MLOCK_ONFAULT)/munlock calls")
+      ->check(CLI::Range(uint64_t{0}, uint64_t{100000000}));
+  app.add_option("--seed", seed, "stream seed");
+  app.add_option("--populate-calls", populate_n, "calls of the populating stream (0: skip it)")
+      ->check(CLI::Range(uint64_t{0}, uint64_t{100000000}));
+  app.add_option("--only", only, "run one side only (no ratios): sim or kernel")
+      ->check(CLI::IsMember({"sim", "kernel"}));
+  CLI11_PARSE(app, argc, argv);
+  const bool run_kernel = only != "sim", run_sim = only != "kernel";
+
+  int rc = 0;
+  PopulateResult kon, son;
+  if (n > 0) {
+    const std::vector<Call> calls = MakeStream(n, seed);
+    if (run_kernel) kon = KernelOnfault(calls);
+    if (run_sim) son = SimOnfault(calls);
+    std::printf("calls=%" PRIu64 " seed=%" PRIu64 " pages=%" PRIu64 "\n", n, seed, kPages);
+    if (run_kernel)
+      std::printf("kernel: %zu VMAs in the mapping, %" PRIu64 " failed calls, %.3f s\n",
+                  kon.layout.size(), kon.errors, kon.seconds);
+    if (run_sim)
+      std::printf("sim:    %zu VMAs in the mapping, %" PRIu64 " failed calls, %.3f s\n",
+                  son.layout.size(), son.errors, son.seconds);
+    if (run_kernel && run_sim && !Agree("onfault", kon, son, false)) rc = 1;
   }
 
-  // ---- the page path: the stream with populating mlock (skipped with populate_calls 0) ----
+  // ---- the page path: the stream with populating mlock ----
   if (populate_n > 0) {
     const std::vector<Call> pcalls = MakeStream(populate_n, seed);
-    const PopulateResult kpop = KernelPopulate(pcalls);
-    const PopulateResult spop = SimPopulate(pcalls);
+    PopulateResult kpop, spop;
+    if (run_kernel) kpop = KernelPopulate(pcalls);
+    if (run_sim) spop = SimPopulate(pcalls);
     std::printf("populate: calls=%" PRIu64 " (mlock / munlock of 1-3 pages)\n", populate_n);
-    std::printf("kernel: %zu VMAs in the mapping, %" PRIu64 " minor faults, %" PRIu64
-                " failed calls, %.3f s\n",
-                kpop.layout.size(), kpop.faults, kpop.errors, kpop.seconds);
-    std::printf("sim:    %zu VMAs in the mapping, %" PRIu64 " minor faults, %" PRIu64
-                " failed calls, %.3f s\n",
-                spop.layout.size(), spop.faults, spop.errors, spop.seconds);
-    if (kpop.layout != spop.layout) {
-      std::printf("MISMATCH: VMA layouts differ (populate)\n");
-      rc = 1;
+    if (run_kernel)
+      std::printf("kernel: %zu VMAs in the mapping, %" PRIu64 " minor faults, %" PRIu64
+                  " failed calls, %.3f s\n",
+                  kpop.layout.size(), kpop.faults, kpop.errors, kpop.seconds);
+    if (run_sim)
+      std::printf("sim:    %zu VMAs in the mapping, %" PRIu64 " minor faults, %" PRIu64
+                  " failed calls, %.3f s\n",
+                  spop.layout.size(), spop.faults, spop.errors, spop.seconds);
+    if (run_kernel && run_sim) {
+      if (!Agree("populate", kpop, spop, true)) rc = 1;
+      const double kpop_ops = static_cast<double>(populate_n) / kpop.seconds;
+      const double spop_ops = static_cast<double>(populate_n) / spop.seconds;
+      std::printf("vs_kernel_populate: kernel=%.0f sim=%.0f ratio=%.2f\n", kpop_ops, spop_ops,
+                  spop_ops / kpop_ops);
     }
-    if (kpop.faults != spop.faults) {
-      std::printf("MISMATCH: minor-fault counts differ\n");
-      rc = 1;
-    }
-    if (kpop.errors != spop.errors) {
-      std::printf("MISMATCH: failed-call counts differ (populate)\n");
-      rc = 1;
-    }
-    const double kpop_ops = static_cast<double>(populate_n) / kpop.seconds;
-    const double spop_ops = static_cast<double>(populate_n) / spop.seconds;
-    std::printf("vs_kernel_populate: kernel=%.0f sim=%.0f ratio=%.2f\n", kpop_ops, spop_ops,
-                spop_ops / kpop_ops);
   }
-  std::printf("vs_kernel: kernel=%.0f sim=%.0f ratio=%.2f\n", kernel_ops, sim_ops,
-              sim_ops / kernel_ops);
+  if (n > 0 && run_kernel && run_sim) {
+    const double kernel_ops = static_cast<double>(n) / kon.seconds;
+    const double sim_ops = static_cast<double>(n) / son.seconds;
+    std::printf("vs_kernel: kernel=%.0f sim=%.0f ratio=%.2f\n", kernel_ops, sim_ops,
+                sim_ops / kernel_ops);
+  }
   return rc;
 }
