@@ -24,9 +24,8 @@ absl::Status check_mm(const Machine& m, const MmStruct* mm, std::vector<int>& ma
           absl::StrFormat("mm %u: VMA %#x is not linked to its predecessor", mm->id, v->vm_start));
     prev_vma = v;
     cache_seen |= mm->mmap_cache == v;
-    if (key != v->vm_start)
-      return sim_fail(
-          absl::StrFormat("mm %u: VMA keyed %#x starts at %#x", mm->id, key, v->vm_start));
+    if (key != v->vm_end)
+      return sim_fail(absl::StrFormat("mm %u: VMA keyed %#x ends at %#x", mm->id, key, v->vm_end));
     if (v->vm_start >= v->vm_end)
       return sim_fail(absl::StrFormat("mm %u: empty VMA at %#x", mm->id, v->vm_start));
     if (offset_in_page(v->vm_start) || offset_in_page(v->vm_end))

@@ -15,6 +15,9 @@ namespace mmsim {
 // ---- VMA tree look-ups (include/linux/mm.h, mm/mmap.c) ----
 // First VMA with vm_end > addr, or nullptr.
 Vma* find_vma(MmStruct* mm, uint64_t addr);
+// Moves vma's end to `end`, which must stay above the previous VMA's end and below the next
+// VMA's end (the tree order is unchanged): the tree slot is re-keyed in place.
+void vma_tree_set_end(MmStruct* mm, Vma* vma, uint64_t end);
 // The VMA containing addr, or nullptr.
 Vma* vma_lookup(MmStruct* mm, uint64_t addr);
 // First VMA intersecting [start, end), or nullptr.

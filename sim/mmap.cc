@@ -24,7 +24,8 @@ uint64_t vm_start_gap(const Vma* v) {
 
 // mm/vma.c unmapped_area_topdown over [low, high): the highest gap that fits.
 int64_t sim_unmapped_area_topdown(MmStruct* mm, uint64_t len, uint64_t low, uint64_t high) {
-  auto it = mm->mm_mt.lower_bound(high);
+  // The first VMA ending above high (it may straddle high: its start then bounds the gap).
+  auto it = mm->mm_mt.upper_bound(high);
   uint64_t gap_end = high;
   if (it != mm->mm_mt.end()) gap_end = std::min(gap_end, vm_start_gap(it->second.get()));
   for (;;) {
@@ -42,9 +43,8 @@ int64_t sim_unmapped_area_topdown(MmStruct* mm, uint64_t len, uint64_t low, uint
 // mm/vma.c unmapped_area (bottom-up) over [low, high): the lowest gap that fits.
 int64_t sim_unmapped_area(MmStruct* mm, uint64_t len, uint64_t low, uint64_t high) {
   uint64_t gap_start = low;
-  auto it = mm->mm_mt.upper_bound(low);
-  if (it != mm->mm_mt.begin()) gap_start = std::max(gap_start, std::prev(it)->second->vm_end);
-  for (;; ++it) {
+  // From the first VMA ending above low (one straddling low yields an empty first gap).
+  for (auto it = mm->mm_mt.upper_bound(low);; ++it) {
     const uint64_t gap_end =
         it == mm->mm_mt.end() ? high : std::min(high, vm_start_gap(it->second.get()));
     if (gap_end >= gap_start && gap_end - gap_start >= len) return gap_start;
@@ -439,12 +439,8 @@ int expand_downwards(Task& t, Vma* vma, uint64_t address) {
     if (int err = acct_stack_growth(t, vma, size, grow)) return err;
     if (vma->vm_flags & VM_LOCKED) mm->locked_vm += grow;
     vm_stat_account(mm, vma->vm_flags, static_cast<int64_t>(grow));
-    auto it = mm->mm_mt.find(vma->vm_start);
-    std::unique_ptr<Vma> owned = std::move(it->second);
-    mm->mm_mt.erase(it);
-    vma->vm_start = address;
+    vma->vm_start = address;  // the tree is keyed by vm_end: nothing to re-key
     vma->vm_pgoff -= grow;
-    mm->mm_mt.emplace(address, std::move(owned));
     TRACE_NOTE(m.trace, "stack grows down by %lu page(s) to %#x", grow, address);
   }
   return 0;

@@ -1,6 +1,6 @@
 // Model of mm/vma.c (Linux 6.18): VMA look-up, merging of new and existing ranges, splitting,
 // and munmap. The case analysis follows vma_merge_existing_range / vma_merge_new_range; the
-// maple tree is an absl::btree_map keyed by vm_start.
+// maple tree is an absl::btree_set of slots keyed by vm_end (include/mmsim/mm_types.h VmaTree).
 #include <algorithm>
 #include <iterator>
 
@@ -11,18 +11,12 @@ namespace mmsim {
 
 namespace {
 
-// Helper without a kernel twin: moves a VMA's start, re-keying the tree (the maple tree
-// stores ranges, so the kernel has nothing to re-key).
+// Helper without a kernel twin: moves a VMA's range. A new end stays between the
+// neighbours' ends, so the tree slot keeps its place and only its key changes; a new start
+// needs nothing (the tree is keyed by vm_end, as the maple tree's pivots are range ends).
 void sim_vma_set_range(MmStruct* mm, Vma* vma, uint64_t start, uint64_t end, pgoff_t pgoff) {
-  if (start != vma->vm_start) {
-    auto it = mm->mm_mt.find(vma->vm_start);
-    std::unique_ptr<Vma> owned = std::move(it->second);
-    it = mm->mm_mt.erase(it);
-    vma->vm_start = start;
-    // The VMA keeps its place in address order: the successor is the right hint.
-    mm->mm_mt.emplace_hint(it, start, std::move(owned));
-  }
-  vma->vm_end = end;
+  vma->vm_start = start;
+  if (end != vma->vm_end) vma_tree_set_end(mm, vma, end);
   vma->vm_pgoff = pgoff;
   i_mmap_changed(vma);
 }
@@ -31,16 +25,20 @@ std::string sim_range(uint64_t s, uint64_t e) { return absl::StrFormat("[%#x, %#
 
 }  // namespace
 
+void vma_tree_set_end(MmStruct* mm, Vma* vma, uint64_t end) {
+  auto it = mm->mm_mt.find(vma->vm_end);
+  it->first = end;
+  vma->vm_end = end;
+}
+
+// mm/mmap.c find_vma: the first VMA ending above addr, which is one tree search with the
+// tree keyed by vm_end.
 Vma* find_vma(MmStruct* mm, uint64_t addr) {
   if (Vma* c = mm->mmap_cache; c && c->vm_start <= addr && addr < c->vm_end) return c;
   auto it = mm->mm_mt.upper_bound(addr);
-  Vma* v = nullptr;
-  if (it != mm->mm_mt.begin() && std::prev(it)->second->vm_end > addr) {
-    v = std::prev(it)->second.get();
-  } else if (it != mm->mm_mt.end()) {
-    v = it->second.get();
-  }
-  if (v) mm->mmap_cache = v;
+  if (it == mm->mm_mt.end()) return nullptr;
+  Vma* v = it->second.get();
+  mm->mmap_cache = v;
   return v;
 }
 
@@ -240,7 +238,7 @@ Vma* vma_merge_existing_range(Machine& m, VmaMergeStruct& vmg) {
     const uint64_t new_end = next->vm_end;
     sim_merge_remove(m, mm, middle);
     sim_merge_remove(m, mm, next);
-    prev->vm_end = new_end;
+    vma_tree_set_end(mm, prev, new_end);
     i_mmap_changed(prev);
     target = prev;
   } else if (merge_left) {
@@ -255,7 +253,7 @@ Vma* vma_merge_existing_range(Machine& m, VmaMergeStruct& vmg) {
       sim_vma_set_range(mm, middle, end, middle->vm_end,
                         middle->vm_pgoff + PHYS_PFN(end - middle->vm_start));
     }
-    prev->vm_end = end;
+    vma_tree_set_end(mm, prev, end);
     i_mmap_changed(prev);
     target = prev;
   } else {
@@ -268,7 +266,7 @@ Vma* vma_merge_existing_range(Machine& m, VmaMergeStruct& vmg) {
     } else {
       TRACE_NOTE(m.trace, "merge right: middle shrinks to %s, next grows down to %s",
                  sim_range(middle->vm_start, start), sim_range(start, next->vm_end));
-      middle->vm_end = start;
+      vma_tree_set_end(mm, middle, start);
       i_mmap_changed(middle);
     }
     sim_vma_set_range(mm, next, start, next->vm_end, next->vm_pgoff - pglen);
@@ -313,7 +311,7 @@ Vma* vma_merge_new_range(Machine& m, VmaMergeStruct& vmg) {
       TRACE_NOTE(m.trace, "merge: prev grows over the new range, to %s",
                  sim_range(prev->vm_start, new_end));
     }
-    prev->vm_end = new_end;
+    vma_tree_set_end(mm, prev, new_end);
     i_mmap_changed(prev);
     vmg.target = prev;
   } else {
@@ -352,19 +350,20 @@ int __split_vma(Machine& m, MmStruct* mm, Vma* vma, uint64_t addr, bool new_belo
   if (n->vm_prev) n->vm_prev->vm_next = n;
   if (n->vm_next) n->vm_next->vm_prev = n;
   if (new_below) {
-    // The lower part takes over vma's slot (same vm_start); vma moves up to addr, right
-    // after it: one tree walk instead of three.
-    auto it = mm->mm_mt.find(vma->vm_start);
-    std::unique_ptr<Vma> owned = std::move(it->second);
-    it->second = std::move(nv);
+    // vma keeps its slot (its end does not move); the lower part goes right before it.
     vma->vm_pgoff += PHYS_PFN(addr - n->vm_start);
     vma->vm_start = addr;
     i_mmap_changed(vma);
-    mm->mm_mt.emplace_hint(std::next(it), addr, std::move(owned));
+    mm->mm_mt.emplace_hint(mm->mm_mt.find(vma->vm_end), addr, std::move(nv));
   } else {
+    // The upper part takes over vma's slot (same vm_end); vma, now ending at addr, goes
+    // right before it: one tree search and an insertion at a known place.
+    auto it = mm->mm_mt.find(vma->vm_end);
+    std::unique_ptr<Vma> owned = std::move(it->second);
+    it->second = std::move(nv);
     vma->vm_end = addr;
     i_mmap_changed(vma);
-    mm->mm_mt.emplace(n->vm_start, std::move(nv));
+    mm->mm_mt.emplace_hint(it, addr, std::move(owned));
   }
   mm->map_count++;
   TRACE_NOTE(m.trace, "split at %#x: %s and %s", addr,
@@ -425,7 +424,7 @@ Vma* vma_link(Machine& m, MmStruct* mm, std::unique_ptr<Vma> vma) {
   v->vm_mm = mm;
   if (v->vm_file) v->vm_file->i_mmap.insert(v);
   i_mmap_changed(v);
-  auto it = mm->mm_mt.emplace(v->vm_start, std::move(vma)).first;
+  auto it = mm->mm_mt.emplace(v->vm_end, std::move(vma)).first;
   v->vm_prev = it == mm->mm_mt.begin() ? nullptr : std::prev(it)->second.get();
   ++it;
   v->vm_next = it == mm->mm_mt.end() ? nullptr : it->second.get();
@@ -442,7 +441,7 @@ void remove_vma(Machine& m, MmStruct* mm, Vma* vma) {
   if (vma->vm_prev) vma->vm_prev->vm_next = vma->vm_next;
   if (vma->vm_next) vma->vm_next->vm_prev = vma->vm_prev;
   if (mm->mmap_cache == vma) mm->mmap_cache = nullptr;
-  mm->mm_mt.erase(vma->vm_start);
+  mm->mm_mt.erase(vma->vm_end);
   mm->map_count--;
 }
 

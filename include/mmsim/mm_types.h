@@ -12,6 +12,7 @@
 #include <vector>
 
 #include "absl/container/btree_map.h"
+#include "absl/container/btree_set.h"
 #include "absl/container/flat_hash_map.h"
 #include "absl/container/flat_hash_set.h"
 #include "absl/container/inlined_vector.h"
@@ -294,14 +295,35 @@ class PageTable {
   std::vector<std::unique_ptr<Leaf>> spare_;
 };
 
+// One slot of an mm's VMA tree: the VMA's vm_end and the VMA. Keyed by the end, as the
+// maple tree's pivots are the last address of each range, so find_vma (the first VMA ending
+// above an address) is one upper_bound. The key is mutable: a boundary that moves between
+// two neighbours (a merge that moves a VMA's end) cannot change the order, so the slot is
+// updated in place (vma_tree_set_end) instead of being erased and inserted again. Members
+// are named as std::pair's, so the tree reads like a map.
+struct VmaTreeSlot {
+  VmaTreeSlot(uint64_t end, std::unique_ptr<Vma> vma) : first(end), second(std::move(vma)) {}
+  mutable uint64_t first;
+  mutable std::unique_ptr<Vma> second;
+};
+// Orders slots by vm_end; looks up by address (heterogeneous), linear search in a node.
+struct VmaTreeLess {
+  using is_transparent = void;
+  using absl_btree_prefer_linear_node_search = std::true_type;
+  bool operator()(const VmaTreeSlot& a, const VmaTreeSlot& b) const { return a.first < b.first; }
+  bool operator()(const VmaTreeSlot& a, uint64_t b) const { return a.first < b; }
+  bool operator()(uint64_t a, const VmaTreeSlot& b) const { return a < b.first; }
+};
+using VmaTree = absl::btree_set<VmaTreeSlot, VmaTreeLess>;
+
 // Per-mm RSS counters (include/linux/mm_types_task.h MM_*).
 enum MmCounter { MM_FILEPAGES, MM_ANONPAGES, MM_SWAPENTS, MM_SHMEMPAGES, NR_MM_COUNTERS };
 
 // struct mm_struct.
 struct MmStruct {
   uint32_t id = 0;
-  // VMAs keyed by vm_start (the kernel's maple tree).
-  absl::btree_map<uint64_t, std::unique_ptr<Vma>> mm_mt;
+  // VMAs keyed by vm_end (the kernel's maple tree).
+  VmaTree mm_mt;
   // The VMA last found or modified (the kernel's mm->mmap_cache before 3.15): find_vma of an
   // address inside it needs no tree walk. remove_vma clears it when it removes that VMA;
   // splits, merges and moved boundaries leave it valid, because a hit is checked against
