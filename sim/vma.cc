@@ -2,6 +2,8 @@
 // and munmap. The case analysis follows vma_merge_existing_range / vma_merge_new_range; the
 // maple tree is an absl::btree_set of slots keyed by vm_end (include/mmsim/mm_types.h VmaTree).
 #include <algorithm>
+#include <cstdio>
+#include <cstdlib>
 #include <iterator>
 
 #include "mmsim/trace.h"
@@ -25,9 +27,54 @@ std::string sim_range(uint64_t s, uint64_t e) { return absl::StrFormat("[%#x, %#
 
 }  // namespace
 
-void vma_tree_set_end(MmStruct* mm, Vma* vma, uint64_t end) {
+namespace {
+
+// Remembers a slot (not end()) as the cursor for the next vma_tree_slot.
+VmaTree::iterator sim_tree_remember(MmStruct* mm, VmaTree::iterator it) {
+  mm->mt_cursor = it;
+  mm->mt_cursor_gen = mm->mm_mt_gen;
+  return it;
+}
+
+// The tree slot of a VMA of mm: the cursor or one of its neighbours when it is still valid,
+// else a search by the VMA's end.
+VmaTree::iterator vma_tree_slot(MmStruct* mm, const Vma* vma) {
+  if (mm->mt_cursor_gen == mm->mm_mt_gen) {
+    auto it = mm->mt_cursor;
+    if (it->second.get() == vma) return it;
+    if (it != mm->mm_mt.begin() && std::prev(it)->second.get() == vma) {
+      return sim_tree_remember(mm, std::prev(it));
+    }
+    if (++it != mm->mm_mt.end() && it->second.get() == vma) return sim_tree_remember(mm, it);
+  }
   auto it = mm->mm_mt.find(vma->vm_end);
-  it->first = end;
+  if (it == mm->mm_mt.end()) {
+    // A VMA that is in no tree: a broken invariant; fail here rather than corrupt the tree.
+    std::fprintf(stderr, "mmsim: VMA [%#lx, %#lx) is not in its mm's tree\n", vma->vm_start,
+                 vma->vm_end);
+    std::abort();
+  }
+  return sim_tree_remember(mm, it);
+}
+
+// Inserts a slot before `hint` (the slot that will follow it); returns it.
+VmaTree::iterator vma_tree_insert(MmStruct* mm, VmaTree::iterator hint, uint64_t end,
+                                  std::unique_ptr<Vma> vma) {
+  auto it = mm->mm_mt.emplace_hint(hint, end, std::move(vma));
+  ++mm->mm_mt_gen;
+  return sim_tree_remember(mm, it);
+}
+
+void vma_tree_erase(MmStruct* mm, const Vma* vma) {
+  auto next = mm->mm_mt.erase(vma_tree_slot(mm, vma));
+  ++mm->mm_mt_gen;
+  if (next != mm->mm_mt.end()) sim_tree_remember(mm, next);
+}
+
+}  // namespace
+
+void vma_tree_set_end(MmStruct* mm, Vma* vma, uint64_t end) {
+  vma_tree_slot(mm, vma)->first = end;
   vma->vm_end = end;
 }
 
@@ -38,6 +85,7 @@ Vma* find_vma(MmStruct* mm, uint64_t addr) {
   auto it = mm->mm_mt.upper_bound(addr);
   if (it == mm->mm_mt.end()) return nullptr;
   Vma* v = it->second.get();
+  sim_tree_remember(mm, it);
   // The callers go on to the VMA and, to merge, to its neighbours, whose addresses are in
   // the same tree node: start all three loads now rather than one after the other.
   __builtin_prefetch(v);
@@ -359,16 +407,16 @@ int __split_vma(Machine& m, MmStruct* mm, Vma* vma, uint64_t addr, bool new_belo
     vma->vm_pgoff += PHYS_PFN(addr - n->vm_start);
     vma->vm_start = addr;
     i_mmap_changed(vma);
-    mm->mm_mt.emplace_hint(mm->mm_mt.find(vma->vm_end), addr, std::move(nv));
+    vma_tree_insert(mm, vma_tree_slot(mm, vma), addr, std::move(nv));
   } else {
     // The upper part takes over vma's slot (same vm_end); vma, now ending at addr, goes
     // right before it: one tree search and an insertion at a known place.
-    auto it = mm->mm_mt.find(vma->vm_end);
+    auto it = vma_tree_slot(mm, vma);
     std::unique_ptr<Vma> owned = std::move(it->second);
     it->second = std::move(nv);
     vma->vm_end = addr;
     i_mmap_changed(vma);
-    mm->mm_mt.emplace_hint(it, addr, std::move(owned));
+    vma_tree_insert(mm, it, addr, std::move(owned));
   }
   mm->map_count++;
   TRACE_NOTE(m.trace, "split at %#x: %s and %s", addr,
@@ -429,7 +477,7 @@ Vma* vma_link(Machine& m, MmStruct* mm, std::unique_ptr<Vma> vma) {
   v->vm_mm = mm;
   if (v->vm_file) v->vm_file->i_mmap.insert(v);
   i_mmap_changed(v);
-  auto it = mm->mm_mt.emplace(v->vm_end, std::move(vma)).first;
+  auto it = vma_tree_insert(mm, mm->mm_mt.upper_bound(v->vm_end), v->vm_end, std::move(vma));
   v->vm_prev = it == mm->mm_mt.begin() ? nullptr : std::prev(it)->second.get();
   ++it;
   v->vm_next = it == mm->mm_mt.end() ? nullptr : it->second.get();
@@ -446,7 +494,7 @@ void remove_vma(Machine& m, MmStruct* mm, Vma* vma) {
   if (vma->vm_prev) vma->vm_prev->vm_next = vma->vm_next;
   if (vma->vm_next) vma->vm_next->vm_prev = vma->vm_prev;
   if (mm->mmap_cache == vma) mm->mmap_cache = nullptr;
-  mm->mm_mt.erase(vma->vm_end);
+  vma_tree_erase(mm, vma);
   mm->map_count--;
 }
 

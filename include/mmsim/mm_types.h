@@ -322,8 +322,16 @@ enum MmCounter { MM_FILEPAGES, MM_ANONPAGES, MM_SWAPENTS, MM_SHMEMPAGES, NR_MM_C
 // struct mm_struct.
 struct MmStruct {
   uint32_t id = 0;
-  // VMAs keyed by vm_end (the kernel's maple tree).
+  // VMAs keyed by vm_end (the kernel's maple tree). Changed only in sim/vma.cc.
   VmaTree mm_mt;
+  // The slot the last tree search or change left off at, valid while mm_mt_gen is still
+  // mt_cursor_gen (every insertion or erasure bumps mm_mt_gen; re-keying in place does not
+  // move slots). A syscall works on one VMA and its neighbours, so the searches after the
+  // first (to re-key, split or remove) mostly become a step from here (vma_tree_slot), as the
+  // kernel keeps one vma_iterator through mlock_fixup.
+  VmaTree::iterator mt_cursor;
+  uint64_t mt_cursor_gen = 0;
+  uint64_t mm_mt_gen = 1;
   // The VMA last found or modified (the kernel's mm->mmap_cache before 3.15): find_vma of an
   // address inside it needs no tree walk. remove_vma clears it when it removes that VMA;
   // splits, merges and moved boundaries leave it valid, because a hit is checked against
