@@ -209,6 +209,16 @@ class PageTable {
   // modify the entry but must not set or clear entries of this table.
   template <typename Fn>
   void for_each(uint64_t first, uint64_t last, Fn&& fn) {
+    if (first < last && (first >> kLeafShift) == ((last - 1) >> kLeafShift)) {
+      // Within one leaf (most syscalls' ranges): the cached look-up, no ordered walk.
+      Leaf* leaf = find_leaf(first >> kLeafShift);
+      if (!leaf) return;
+      const uint64_t base = first & ~(kLeafSize - 1);
+      for (uint64_t i = first - base; i < last - base; ++i) {
+        if (leaf->e[i].kind != Pte::kNone) fn(base + i, leaf->e[i]);
+      }
+      return;
+    }
     for (auto it = leaves_.lower_bound(first >> kLeafShift);
          it != leaves_.end() && (it->first << kLeafShift) < last; ++it) {
       const uint64_t base = it->first << kLeafShift;
