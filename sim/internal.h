@@ -143,6 +143,7 @@ void workingset_activation(Machine& m, uint32_t folio);
 uint64_t workingset_eviction(Machine& m, uint32_t folio);  // the shadow to store
 bool workingset_test_recent(const Machine& m, uint64_t shadow, bool file, bool* workingset);
 void workingset_refault(Machine& m, uint32_t folio, uint64_t shadow);
+void sim_workingset_activate_refault(Machine& m, uint32_t folio);  // host oracle only
 void lru_add_drain(Machine& m);      // this CPU's batches, then mlock_drain_local
 void lru_add_drain_all(Machine& m);  // every CPU
 // The first n entries of this CPU's lru_add / mlock batch only (for the host oracle).

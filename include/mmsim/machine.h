@@ -137,6 +137,11 @@ class Machine {
   LruListHead lru_lists[NR_LRU_LISTS];
   // The lruvec's nonresident_age (mm/workingset.c): evictions and activations so far.
   uint64_t nonresident_age = 0;
+  // For the host oracle (sim/scenario/diff.cc): while record_refaults is set, the folios
+  // whose refault workingset_refault judged not recent are appended here. The oracle clears
+  // it at every step; nothing else reads it.
+  bool record_refaults = false;
+  std::vector<uint32_t> refaults_not_recent;
   // Per-CPU folio batches, and the CPU the current kernel entry runs on.
   std::vector<CpuFbatches> cpu_fbatches;
   int cpu = 0;
