@@ -402,6 +402,7 @@ long sys_mlockall(Task& t, uint64_t flags) {
                lock_limit, cap ? " (ignored: CAP_IPC_LOCK)" : "");
   }
   if (!(flags & MCL_CURRENT) || mm->total_vm <= lock_limit || cap) {
+    if (m.before_mlockall_walk) m.before_mlockall_walk(t, flags, false);
     apply_mlockall_flags(m, mm, flags);
     ret = 0;
   } else {
@@ -415,6 +416,7 @@ long sys_mlockall(Task& t, uint64_t flags) {
 long sys_munlockall(Task& t) {
   t.machine->cpu = t.cpu;
   TRACE_FN(t.machine->trace, "sys_munlockall");
+  if (t.machine->before_mlockall_walk) t.machine->before_mlockall_walk(t, 0, true);
   apply_mlockall_flags(*t.machine, t.mm.get(), 0);
   t.machine->after_syscall("munlockall");
   return 0;

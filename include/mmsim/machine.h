@@ -8,6 +8,7 @@
 
 #include <cstdint>
 #include <deque>
+#include <functional>
 #include <memory>
 #include <string>
 #include <vector>
@@ -142,6 +143,11 @@ class Machine {
   // it at every step; nothing else reads it.
   bool record_refaults = false;
   std::vector<uint32_t> refaults_not_recent;
+  // For the host oracle: called by mlockall (once its checks passed, before
+  // apply_mlockall_flags walks the VMAs) and munlockall (mlockall's flags, 0 for munlockall).
+  // The oracle's real process has VMAs of its own that the same call locks or unlocks, and
+  // the kernel drains the per-CPU batches for them before it reaches the simulated ones.
+  std::function<void(Task&, uint64_t flags, bool munlockall)> before_mlockall_walk;
   // Per-CPU folio batches, and the CPU the current kernel entry runs on.
   std::vector<CpuFbatches> cpu_fbatches;
   int cpu = 0;

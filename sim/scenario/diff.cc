@@ -267,6 +267,25 @@ class Engine {
                          " batch earlier; the simulated CPU's was drained to match"));
     sync_lru_ = sync_mlock_ = false;
   }
+  // The lock mode of the server's own VMAs after mlockall(flags) / munlockall (0 unlocked,
+  // 1 locked, 2 on fault) from `old_mode`, and whether the call drains CPU 0 on their
+  // account: VM_LOCKED set or cleared on them (mlock_vma_pages_range), or MCL_CURRENT without
+  // MCL_ONFAULT (their populate ends in lru_add_drain). Toggling only VM_LOCKONFAULT on
+  // locked VMAs does neither; mlockall(MCL_FUTURE) alone only sets def_flags.
+  static std::pair<int, bool> ServerVmas(int old_mode, uint64_t flags, bool munlockall) {
+    int mode = munlockall ? 0 : old_mode;
+    if (!munlockall && (flags & kMclCurrent)) mode = (flags & kMclOnfault) ? 2 : 1;
+    const bool populates = !munlockall && (flags & kMclCurrent) && !(flags & kMclOnfault);
+    return {mode, (old_mode != 0) != (mode != 0) || populates};
+  }
+  // The simulator's mlockall/munlockall hook (Machine::before_mlockall_walk): the server's
+  // binary and heap lie below every simulated VMA, so the kernel's drain for them comes
+  // before the simulated VMAs are changed or populated.
+  void ServerVmasBefore(uint64_t flags, bool munlockall) {
+    if (ServerVmas(outside_locked_[cur_task_], flags, munlockall).second) {
+      lru_add_drain(runner_.machine());
+    }
+  }
   void Note(const Step& s, const std::string& what) {
     out_.notes.push_back(absl::StrCat(s.loc.file, ":", s.loc.line, ": ", what));
   }
@@ -366,6 +385,7 @@ class Engine {
   int64_t max_map_count_ = -1;
   // mlockall(MCL_CURRENT) in effect on the server's own VMAs: 0 no, 1 locked, 2 on fault.
   std::map<std::string, int> outside_locked_;
+  std::string cur_task_;  // the task of the step being run (for ServerVmasBefore)
   std::map<std::string, uint64_t> caps_drop_;  // what the task has dropped (sim's view)
 };
 
@@ -422,6 +442,9 @@ DiffOutcome Engine::Run() {
   sim_mark_vmstat_ = proc_vmstat(runner_.machine());
   sim_mark_meminfo_ = proc_meminfo(runner_.machine());
   runner_.machine().record_refaults = true;
+  runner_.machine().before_mlockall_walk = [this](Task&, uint64_t flags, bool munlockall) {
+    ServerVmasBefore(flags, munlockall);
+  };
   while (!runner_.done() && !out_.skipped) {
     const Step& s = runner_.next_step();
     if (absl::Status st = Step1(s); !st.ok()) {
@@ -488,6 +511,7 @@ absl::Status Engine::Step1(const Step& s) {
     default:
       break;
   }
+  cur_task_ = s.task;
   auto rs = runner_.RunStep();
   if (!rs.ok()) return rs.status();
   const StepResult& r = *rs;
@@ -643,19 +667,17 @@ absl::Status Engine::DoCall(const Step& s, const std::vector<uint64_t>& v, const
       // CPU's batches (lru_add_drain): do the same on the simulated CPU, whose task has no
       // such VMAs.
       // mlockall(MCL_FUTURE) alone only sets def_flags (apply_mlockall_flags).
-      int mode = c == "mlockall" ? outside_locked_[s.task] : 0;
-      if (c == "mlockall" && (v[0] & kMclCurrent)) mode = (v[0] & kMclOnfault) ? 2 : 1;
-      // Drains: VM_LOCKED set or cleared on them (mlock_vma_pages_range), or MCL_CURRENT
-      // without MCL_ONFAULT (their populate ends in lru_add_drain). Toggling only
-      // VM_LOCKONFAULT on locked VMAs does neither.
-      const int old_mode = outside_locked_[s.task];
-      const bool populates = c == "mlockall" && (v[0] & kMclCurrent) && !(v[0] & kMclOnfault);
-      if ((old_mode != 0) != (mode != 0) || populates) {
+      // Its [stack], above the simulated VMAs, comes last: the drain after the step. The
+      // drain for its binary and heap, below them, came first (ServerVmasBefore).
+      const auto [mode, drains] =
+          ServerVmas(outside_locked_[s.task], c == "munlockall" ? 0 : v[0], c == "munlockall");
+      if (drains) {
         polluted_ = true;
         lru_add_drain(runner_.machine());
         Note(s,
              "the server's own mappings changed lock state: the kernel drained the per-CPU "
-             "batches, so the simulated CPU's were drained too");
+             "batches before and after the simulated VMAs, so the simulated CPU's were drained "
+             "at both points too");
       }
       outside_locked_[s.task] = mode;
     }
