@@ -143,17 +143,22 @@ int do_wp_page(Task& t, Vma* vma, uint64_t addr, Pte& pte) {
 constexpr uint64_t kFaultAroundPages = 16;
 
 // mm/memory.c do_fault_around → filemap_map_pages: before a read fault calls ->fault, map
-// the page-cache folios already present in the 16-page aligned block around the address
-// (clamped to the VMA), into empty PTEs only. No fault is counted for them. The faulting
-// page itself is left to the caller, which finds it in the cache as map_pages would.
+// the page-cache folios already present in a 16-page window into empty PTEs only. The window
+// starts at the 16-page aligned block of the address, or at the VMA's start or the page
+// table's if those come later, and runs 16 pages from there, clamped to the VMA's end and
+// the page table's (so a VMA starting inside a block gets a window reaching into the next
+// block). No fault is counted for them. The faulting page itself is left to the caller,
+// which finds it in the cache as map_pages would.
 void do_fault_around(Task& t, Vma* vma, uint64_t addr) {
   Machine& m = *t.machine;
   if (vma->uffd_ctx) return;  // uffd_disable_fault_around
   File* file = vma->vm_file;
   const uint64_t vpn = addr >> PAGE_SHIFT;
-  const uint64_t first = std::max(vpn & ~(kFaultAroundPages - 1), vma->vm_start >> PAGE_SHIFT);
-  const uint64_t last =
-      std::min((vpn & ~(kFaultAroundPages - 1)) + kFaultAroundPages, vma->vm_end >> PAGE_SHIFT);
+  const uint64_t table = vpn & ~(PageTable::kLeafSize - 1);  // this PTE page's first entry
+  const uint64_t first =
+      std::max({vpn & ~(kFaultAroundPages - 1), vma->vm_start >> PAGE_SHIFT, table});
+  const uint64_t last = std::min(
+      {first + kFaultAroundPages, table + PageTable::kLeafSize, vma->vm_end >> PAGE_SHIFT});
   const pgoff_t file_pages = PHYS_PFN(PAGE_ALIGN(file->size));
   int mapped = 0;
   for (uint64_t v = first; v < last; ++v) {

@@ -237,35 +237,48 @@ TEST_F(MmapTest, DoMmapDroppableIsNeverLocked) {
 }
 
 // mm/memory.c do_fault_around: a read fault on a file mapping also maps the page-cache pages
-// already present in its aligned 16-page block, without counting faults for them
-// (tests/fuzz-divergences/fixed/fuzz-diff-s1-629-fault-around.scn on the host).
-TEST(FaultAround, ReadFaultMapsCachedNeighboursOfItsBlock) {
+// already present in a 16-page window, without counting faults for them
+// (tests/fuzz-divergences/fixed/fuzz-diff-s1-629-fault-around.scn on the host). The window
+// starts at the faulting page's aligned 16-page block, or at the VMA's start if that is
+// later, and runs 16 pages from its start, clamped to the VMA and the page table: a VMA that
+// starts inside a block gets a window reaching into the next block
+// (tests/fuzz-divergences/fixed/fuzz-diff-s5-124-fault-around-window.scn on the host).
+TEST(FaultAround, ReadFaultMapsCachedNeighboursInItsWindow) {
   MachineConfig c;
   c.check_invariants = true;
   Machine m(c);
   Task& t = m.spawn("t", Image::kEmpty);
-  m.create_file("/f", 32 * PAGE_SIZE);
+  m.create_file("/f", 64 * PAGE_SIZE);
   const int fd = static_cast<int>(sys_open(t, "/f", O_RDONLY));
-  const long warm = sys_mmap(t, 0, 32 * PAGE_SIZE, PROT_READ, MAP_SHARED, fd, 0);
+  const long warm = sys_mmap(t, 0, 64 * PAGE_SIZE, PROT_READ, MAP_SHARED, fd, 0);
   ASSERT_GT(warm, 0);
-  ASSERT_EQ(user_access(t, warm, 32 * PAGE_SIZE, false), 0);  // the whole file in the cache
-  const long p = sys_mmap(t, 0, 32 * PAGE_SIZE, PROT_READ, MAP_SHARED, fd, 0);
-  ASSERT_GT(p, 0);
-  const uint64_t flt = t.min_flt + t.maj_flt;
-  ASSERT_EQ(user_access(t, p + 5 * PAGE_SIZE, 1, false), 0);
-  EXPECT_EQ(t.min_flt + t.maj_flt, flt + 1);
-  // The block of the faulting page, clamped to the VMA.
-  const uint64_t first = static_cast<uint64_t>(p) >> PAGE_SHIFT;
-  const uint64_t block = std::max(first, (first + 5) & ~uint64_t{15});
-  const uint64_t block_end = ((first + 5) & ~uint64_t{15}) + 16;
-  int mapped = 0;
-  for (uint64_t i = 0; i < 32; ++i) {
-    const uint64_t vpn = first + i;
-    const bool present = page_info(t, vpn << PAGE_SHIFT).present;
-    EXPECT_EQ(present, vpn >= block && vpn < block_end) << i;
-    mapped += present;
+  ASSERT_EQ(user_access(t, warm, 64 * PAGE_SIZE, false), 0);  // the whole file in the cache
+  // One VMA starting 16-page aligned, one starting 3 pages into a block; both 32 pages.
+  constexpr uint64_t kBase = 0x7f0000000000;  // 2 MiB aligned: one page table
+  for (const uint64_t start_page : {uint64_t{16}, uint64_t{67}}) {
+    const uint64_t start = kBase + start_page * PAGE_SIZE;
+    const long p = sys_mmap(t, start, 32 * PAGE_SIZE, PROT_READ, MAP_SHARED | MAP_FIXED, fd, 0);
+    ASSERT_EQ(p, static_cast<long>(start));
+    for (const uint64_t fault : {uint64_t{0}, uint64_t{21}}) {  // page index in the VMA
+      ASSERT_EQ(sys_madvise(t, start, 32 * PAGE_SIZE, MADV_DONTNEED), 0);
+      const uint64_t flt = t.min_flt + t.maj_flt;
+      ASSERT_EQ(user_access(t, start + fault * PAGE_SIZE, 1, false), 0);
+      EXPECT_EQ(t.min_flt + t.maj_flt, flt + 1);
+      const uint64_t vpn = (start >> PAGE_SHIFT) + fault;
+      const uint64_t from = std::max(vpn & ~uint64_t{15}, start >> PAGE_SHIFT);
+      const uint64_t to = std::min(from + 16, (start >> PAGE_SHIFT) + 32);
+      for (uint64_t i = 0; i < 32; ++i) {
+        const uint64_t v = (start >> PAGE_SHIFT) + i;
+        EXPECT_EQ(page_info(t, v << PAGE_SHIFT).present, v >= from && v < to)
+            << "VMA at page " << start_page << ", fault at " << fault << ", page " << i;
+      }
+    }
   }
-  EXPECT_GT(mapped, 1);
+  // The VMA at page 67, faulting its first page: pages 67..82 (the next block's 80..82 too).
+  ASSERT_EQ(sys_madvise(t, kBase + 67 * PAGE_SIZE, 32 * PAGE_SIZE, MADV_DONTNEED), 0);
+  ASSERT_EQ(user_access(t, kBase + 67 * PAGE_SIZE, 1, false), 0);
+  EXPECT_TRUE(page_info(t, kBase + 82 * PAGE_SIZE).present);
+  EXPECT_FALSE(page_info(t, kBase + 83 * PAGE_SIZE).present);
 }
 
 }  // namespace
