@@ -16,6 +16,15 @@ absl::Status check_mm(const Machine& m, const MmStruct* mm, std::vector<int>& ma
   int count = 0;
   const Vma* prev_vma = nullptr;
   bool cache_seen = mm->mmap_cache == nullptr;
+  // The tree cursor, while its generation is current, must be a slot of the tree (an
+  // insertion or erasure that failed to bump mm_mt_gen would leave it dangling).
+  if (mm->mt_cursor_gen == mm->mm_mt_gen) {
+    bool found = false;
+    for (auto it = mm->mm_mt.begin(); it != mm->mm_mt.end() && !found; ++it) {
+      found = it == mm->mt_cursor;
+    }
+    if (!found) return sim_fail(absl::StrFormat("mm %u: the VMA tree cursor is stale", mm->id));
+  }
   for (const auto& [key, vp] : mm->mm_mt) {
     const Vma* v = vp.get();
     ++count;

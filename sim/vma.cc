@@ -25,10 +25,6 @@ void sim_vma_set_range(MmStruct* mm, Vma* vma, uint64_t start, uint64_t end, pgo
 
 std::string sim_range(uint64_t s, uint64_t e) { return absl::StrFormat("[%#x, %#x)", s, e); }
 
-}  // namespace
-
-namespace {
-
 // Remembers a slot (not end()) as the cursor for the next vma_tree_slot.
 VmaTree::iterator sim_tree_remember(MmStruct* mm, VmaTree::iterator it) {
   mm->mt_cursor = it;
