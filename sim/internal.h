@@ -85,6 +85,10 @@ uint64_t get_unmapped_area(Task& t, File* file, uint64_t addr, uint64_t len, uin
 int expand_downwards(Task& t, Vma* vma, uint64_t addr);
 
 // ---- mm/mlock.c ----
+// Tags of mlock batch entries (the kernel keeps LRU_FOLIO and NEW_FOLIO in the low bits of
+// the folio pointer); an untagged entry is a munlock.
+inline constexpr uint8_t kMlockLruFolio = 1;
+inline constexpr uint8_t kMlockNewFolio = 2;
 bool can_do_mlock(Task& t);
 void mlock_vma_pages_range(Machine& m, Vma* vma, uint64_t start, uint64_t end, vm_flags_t newflags);
 void mlock_folio(Machine& m, uint32_t folio);
@@ -96,8 +100,7 @@ void munlock_vma_folio(Machine& m, uint32_t folio, const Vma* vma);
 
 // ---- mm/madvise.c ----
 long madvise_set_anon_name(Task& t, uint64_t start, uint64_t len_in, AnonVmaName name);
-// Whether sys_madvise implements `behavior` (valid advice the model does not implement is
-// refused by the scenario layer rather than silently ignored).
+// Whether sys_madvise implements `behavior` (control::madvise_is_modelled).
 bool sim_madvise_is_modelled(int behavior);
 
 // ---- mm/gup.c ----
@@ -143,13 +146,11 @@ void workingset_activation(Machine& m, uint32_t folio);
 uint64_t workingset_eviction(Machine& m, uint32_t folio);  // the shadow to store
 bool workingset_test_recent(const Machine& m, uint64_t shadow, bool file, bool* workingset);
 void workingset_refault(Machine& m, uint32_t folio, uint64_t shadow);
-void sim_workingset_activate_refault(Machine& m, uint32_t folio);  // host oracle only
 void lru_add_drain(Machine& m);      // this CPU's batches, then mlock_drain_local
 void lru_add_drain_all(Machine& m);  // every CPU
-// The first n entries of this CPU's lru_add / mlock batch only (for the host oracle).
-void lru_add_drain_prefix(Machine& m, int n);
-void mlock_drain_prefix(Machine& m, int n);
-FolioBatch sim_batch_take_head(FolioBatch& b, int n);
+// Processes and empties a lru_add batch (sim/swap.cc) or an mlock batch (sim/mlock.cc).
+void sim_drain_lru_add(Machine& m, FolioBatch& b);
+void mlock_folio_batch(Machine& m, FolioBatch& b);
 void mlock_drain_local(Machine& m);
 // Drops a batch's reference; folio_put frees an anonymous folio nothing maps or holds.
 void sim_batch_put(Machine& m, uint32_t folio);

@@ -11,12 +11,6 @@ namespace mmsim {
 
 // ---- folio side ----
 
-namespace {
-// Tags of mlock batch entries (the kernel keeps them in the low bits of the folio pointer).
-constexpr uint8_t kMlockLruFolio = 1;
-constexpr uint8_t kMlockNewFolio = 2;
-}  // namespace
-
 // mm/mlock.c __mlock_folio (batch processing of mlock_folio).
 static void __mlock_folio(Machine& m, uint32_t idx) {
   Folio& f = m.folio(idx);
@@ -89,7 +83,7 @@ static void __munlock_folio(Machine& m, uint32_t idx) {
 }
 
 // mm/mlock.c mlock_folio_batch: process and release the whole batch.
-static void mlock_folio_batch(Machine& m, FolioBatch& b) {
+void mlock_folio_batch(Machine& m, FolioBatch& b) {
   const uint8_t n = b.nr;
   b.nr = 0;
   for (uint8_t i = 0; i < n; ++i) {
@@ -108,16 +102,6 @@ static void mlock_folio_batch(Machine& m, FolioBatch& b) {
 void mlock_drain_local(Machine& m) {
   FolioBatch& b = m.cpu_fbatches[m.cpu].mlock;
   if (b.nr) mlock_folio_batch(m, b);
-}
-
-// The first n entries of this CPU's mlock batch, as if the batch had been drained before
-// the rest were added (the host oracle follows a drain the kernel did in between).
-void mlock_drain_prefix(Machine& m, int n) {
-  FolioBatch& b = m.cpu_fbatches[m.cpu].mlock;
-  n = std::min<int>(n, b.nr);
-  if (n <= 0) return;
-  FolioBatch head = sim_batch_take_head(b, n);
-  mlock_folio_batch(m, head);
 }
 
 static void sim_mlock_batch_add(Machine& m, uint32_t idx, uint8_t tag) {
@@ -402,7 +386,7 @@ long sys_mlockall(Task& t, uint64_t flags) {
                lock_limit, cap ? " (ignored: CAP_IPC_LOCK)" : "");
   }
   if (!(flags & MCL_CURRENT) || mm->total_vm <= lock_limit || cap) {
-    if (m.before_mlockall_walk) m.before_mlockall_walk(t, flags, false);
+    for (MachineObserver* o : m.observers()) o->on_mlockall_walk(t, flags, false);
     apply_mlockall_flags(m, mm, flags);
     ret = 0;
   } else {
@@ -416,7 +400,7 @@ long sys_mlockall(Task& t, uint64_t flags) {
 long sys_munlockall(Task& t) {
   t.machine->cpu = t.cpu;
   TRACE_FN(t.machine->trace, "sys_munlockall");
-  if (t.machine->before_mlockall_walk) t.machine->before_mlockall_walk(t, 0, true);
+  for (MachineObserver* o : t.machine->observers()) o->on_mlockall_walk(t, 0, true);
   apply_mlockall_flags(*t.machine, t.mm.get(), 0);
   t.machine->after_syscall("munlockall");
   return 0;

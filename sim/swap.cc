@@ -134,7 +134,8 @@ static void sim_move_batch(Machine& m, FolioBatch& b, Fn&& move_fn) {
   }
 }
 
-static void sim_drain_lru_add(Machine& m, FolioBatch& b) {
+// The lru_add batch's move (folio_batch_move_lru with lru_add), then its references dropped.
+void sim_drain_lru_add(Machine& m, FolioBatch& b) {
   const uint8_t n = b.nr;
   b.nr = 0;
   for (uint8_t i = 0; i < n; ++i) lru_add(m, b.folios[i]);
@@ -236,34 +237,6 @@ void lru_add_drain(Machine& m) {
   if (fb.lru_activate.nr)
     sim_move_batch(m, fb.lru_activate, [&](uint32_t i) { lru_activate(m, i); });
   mlock_drain_local(m);
-}
-
-// The first n entries of batch b, taken out (the rest move to the front); the host oracle's
-// partial drains (lru_add_drain_prefix, mlock_drain_prefix) process them.
-FolioBatch sim_batch_take_head(FolioBatch& b, int n) {
-  FolioBatch head;
-  head.nr = static_cast<uint8_t>(n);
-  for (int i = 0; i < n; ++i) {
-    head.folios[i] = b.folios[i];
-    head.tags[i] = b.tags[i];
-  }
-  for (int i = n; i < b.nr; ++i) {
-    b.folios[i - n] = b.folios[i];
-    b.tags[i - n] = b.tags[i];
-  }
-  b.nr = static_cast<uint8_t>(b.nr - n);
-  return head;
-}
-
-// The first n entries of this CPU's lru_add batch, as a flush before the rest were added
-// would have moved them (folio_batch_add_and_move). The host oracle uses it to follow a
-// flush the kernel did in between.
-void lru_add_drain_prefix(Machine& m, int n) {
-  FolioBatch& b = m.cpu_fbatches[m.cpu].lru_add;
-  n = std::min<int>(n, b.nr);
-  if (n <= 0) return;
-  FolioBatch head = sim_batch_take_head(b, n);
-  sim_drain_lru_add(m, head);
 }
 
 void lru_add_drain_all(Machine& m) {

@@ -58,10 +58,9 @@ void workingset_refault(Machine& m, uint32_t folio, uint64_t shadow) {
   const bool file = !(f.flags & PG_swapbacked);
   m.vmstat[file ? workingset_refault_file : workingset_refault_anon]++;
   bool workingset = false;
-  if (!workingset_test_recent(m, shadow, file, &workingset)) {
-    if (m.record_refaults) m.refaults_not_recent.push_back(folio);
-    return;
-  }
+  const bool recent = workingset_test_recent(m, shadow, file, &workingset);
+  for (MachineObserver* o : m.observers()) o->on_refault(folio, recent);
+  if (!recent) return;
   f.flags |= PG_active;
   workingset_age_nonresident(m, 1);
   m.vmstat[file ? workingset_activate_file : workingset_activate_anon]++;
@@ -69,21 +68,6 @@ void workingset_refault(Machine& m, uint32_t folio, uint64_t shadow) {
     f.flags |= PG_workingset;
     m.vmstat[file ? workingset_restore_file : workingset_restore_anon]++;
   }
-}
-
-// Not in the kernel: the activation branch of workingset_refault applied after the fact to a
-// folio whose refault was judged not recent, for the host oracle when the kernel judged the
-// same refault recent (its workingset is the whole host's LRU, not the simulated machine's).
-// No pgactivate: the kernel's refault activation sets PG_active before the LRU add.
-void sim_workingset_activate_refault(Machine& m, uint32_t folio) {
-  Folio& f = m.folio(folio);
-  if (f.flags & (PG_active | PG_unevictable)) return;
-  const bool on_lru = f.flags & PG_lru;
-  if (on_lru) lruvec_del_folio(m, folio);
-  f.flags |= PG_active;
-  if (on_lru) lruvec_add_folio(m, folio);
-  workingset_age_nonresident(m, 1);
-  m.vmstat[(f.flags & PG_swapbacked) ? workingset_activate_anon : workingset_activate_file]++;
 }
 
 }  // namespace mmsim

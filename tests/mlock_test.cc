@@ -42,34 +42,6 @@ TEST_F(MlockTest, CanDoMlockRlimitZeroWithoutCapIsEperm) {
   EXPECT_EQ(mm()->def_flags, 0u);
 }
 
-// The host oracle's hook (Machine::before_mlockall_walk): mlockall calls it with its flags once
-// the flag, permission and limit checks passed, before apply_mlockall_flags walks the VMAs
-// (so a drain it does comes before the VMAs are changed); munlockall calls it with
-// munlockall = true. A refused mlockall does not call it.
-TEST_F(MlockTest, MlockallHookRunsBeforeTheWalkOnlyWhenTheCallProceeds) {
-  const uint64_t a = Map(kArea, 2);
-  std::vector<std::pair<uint64_t, bool>> calls;
-  vm_flags_t flags_seen = 0;
-  m_.before_mlockall_walk = [&](Task& t, uint64_t flags, bool munlockall) {
-    EXPECT_EQ(&t, &t_);
-    calls.push_back({flags, munlockall});
-    flags_seen = mm()->mm_mt.begin()->second->vm_flags;  // not yet changed by the walk
-  };
-  EXPECT_EQ(sys_mlockall(t_, 0), -EINVAL);
-  EXPECT_EQ(sys_mlockall(t_, MCL_ONFAULT), -EINVAL);
-  ASSERT_EQ(sys_mlockall(t_, MCL_CURRENT | MCL_ONFAULT), 0);
-  EXPECT_FALSE(flags_seen & VM_LOCKED);
-  EXPECT_EQ(LayoutOf(a, 2), (Layout{V(0, 2, kLoLf)}));
-  ASSERT_EQ(sys_munlockall(t_), 0);
-  EXPECT_TRUE(flags_seen & VM_LOCKED);
-  SetMemlock(0);
-  DropCapIpcLock();
-  EXPECT_EQ(sys_mlockall(t_, MCL_CURRENT), -EPERM);
-  EXPECT_EQ(calls, (std::vector<std::pair<uint64_t, bool>>{{MCL_CURRENT | MCL_ONFAULT, false},
-                                                           {0, true}}));
-  m_.before_mlockall_walk = nullptr;
-}
-
 // Host item 12 (scaled down): with CAP_IPC_LOCK a zero limit does not matter.
 TEST_F(MlockTest, CanDoMlockCapIpcLockIgnoresZeroLimit) {
   const uint64_t a = Map(kArea, 64);

@@ -245,29 +245,5 @@ TEST_F(SwapTest, RefaultOutsideTheWorkingsetStaysInactive) {
   EXPECT_EQ(m_.swap_info[second.swap_type]->shadows.count(second.swap_offset), 0u);
 }
 
-// The host oracle's hook: with record_refaults set, a refault judged not recent is recorded,
-// and sim_workingset_activate_refault later moves that folio to the active list as the
-// kernel's recent-refault branch would have (no pgactivate; the activate counter and
-// nonresident_age count it).
-TEST_F(SwapTest, OracleRecordsAndActivatesANotRecentRefault) {
-  m_.record_refaults = true;
-  const long p = MapWritten(2);
-  ASSERT_EQ(sys_madvise(a_, p, 2 * PAGE_SIZE, MADV_PAGEOUT), 0);
-  EXPECT_EQ(user_access(a_, p, PAGE_SIZE, false), 0);
-  lru_add_drain(m_);
-  const uint32_t f = page_info(a_, p).folio;
-  ASSERT_EQ(m_.refaults_not_recent, std::vector<uint32_t>{f});
-  const int64_t active0 = m_.lru_lists[LRU_ACTIVE_ANON].nr;
-  const int64_t pgactivate0 = m_.vmstat[pgactivate];
-  const uint64_t age0 = m_.nonresident_age;
-  sim_workingset_activate_refault(m_, f);
-  EXPECT_TRUE((page_info(a_, p).kpageflags >> KPF_ACTIVE) & 1);
-  EXPECT_EQ(m_.lru_lists[LRU_ACTIVE_ANON].nr, active0 + 1);
-  EXPECT_EQ(m_.vmstat[pgactivate], pgactivate0);
-  EXPECT_EQ(m_.vmstat[workingset_activate_anon], 1);
-  EXPECT_EQ(m_.nonresident_age, age0 + 1);
-  EXPECT_TRUE(m_.check_invariants().ok());
-}
-
 }  // namespace
 }  // namespace mmsim

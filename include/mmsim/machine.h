@@ -16,6 +16,7 @@
 #include "absl/container/btree_map.h"
 #include "absl/status/status.h"
 #include "mmsim/mm_types.h"
+#include "mmsim/observer.h"
 #include "mmsim/reclaim_policy.h"
 #include "mmsim/swap.h"
 #include "mmsim/trace.h"
@@ -138,16 +139,6 @@ class Machine {
   LruListHead lru_lists[NR_LRU_LISTS];
   // The lruvec's nonresident_age (mm/workingset.c): evictions and activations so far.
   uint64_t nonresident_age = 0;
-  // For the host oracle (sim/scenario/diff.cc): while record_refaults is set, the folios
-  // whose refault workingset_refault judged not recent are appended here. The oracle clears
-  // it at every step; nothing else reads it.
-  bool record_refaults = false;
-  std::vector<uint32_t> refaults_not_recent;
-  // For the host oracle: called by mlockall (once its checks passed, before
-  // apply_mlockall_flags walks the VMAs) and munlockall (mlockall's flags, 0 for munlockall).
-  // The oracle's real process has VMAs of its own that the same call locks or unlocks, and
-  // the kernel drains the per-CPU batches for them before it reaches the simulated ones.
-  std::function<void(Task&, uint64_t flags, bool munlockall)> before_mlockall_walk;
   // Per-CPU folio batches, and the CPU the current kernel entry runs on.
   std::vector<CpuFbatches> cpu_fbatches;
   int cpu = 0;
@@ -162,6 +153,12 @@ class Machine {
   void after_syscall(const char* what);
   // The last invariant failure seen by after_syscall (OK if none).
   const absl::Status& invariant_status() const { return invariant_status_; }
+
+  // Observers told of the model's observation points (include/mmsim/observer.h), in the
+  // order added. Not owned: remove one before it is destroyed if the machine outlives it.
+  void add_observer(MachineObserver* o) { observers_.push_back(o); }
+  void remove_observer(MachineObserver* o) { std::erase(observers_, o); }
+  const std::vector<MachineObserver*>& observers() const { return observers_; }
 
   uint32_t next_mm_id() { return ++last_mm_id_; }
   // Fills t's (empty) mm with the mappings of `image` (as binfmt_elf would on exec).
@@ -185,6 +182,7 @@ class Machine {
   absl::flat_hash_set<AnonVma*> anon_vmas_;
   std::vector<AnonVma*> free_anon_vmas_;
   absl::Status invariant_status_;
+  std::vector<MachineObserver*> observers_;
 };
 
 }  // namespace mmsim

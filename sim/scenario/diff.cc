@@ -13,6 +13,8 @@
 #include "absl/strings/str_format.h"
 #include "absl/strings/str_join.h"
 #include "absl/strings/str_split.h"
+#include "mmsim/control.h"
+#include "mmsim/observer.h"
 #include "mmsim/procfs.h"
 #include "sim/internal.h"
 #include "sim/scenario/commands.h"
@@ -96,9 +98,10 @@ HostPage SimPage(const Task& t, uint64_t addr) {
   p.swap_offset = pi.swap_offset;
   p.folio = pi.present ? pi.folio : 0;
   if (pi.present && pi.folio != ZERO_FOLIO) {
-    for (const CpuFbatches& cb : t.machine->cpu_fbatches) {
-      for (int i = 0; i < cb.mlock.nr; ++i) {
-        if (cb.mlock.folios[i] == pi.folio && cb.mlock.tags[i] == 0) p.munlock_pending = true;
+    for (int cpu = 0; cpu < control::nr_cpus(*t.machine); ++cpu) {
+      for (const control::BatchEntry& e :
+           control::batch_contents(*t.machine, cpu, control::Batch::kMlock)) {
+        if (e.folio == pi.folio && e.op == control::BatchOp::kMunlock) p.munlock_pending = true;
       }
     }
   }
@@ -217,7 +220,7 @@ class Engine {
     // simulated folio is activated after the step (Resync), as the kernel's was.
     constexpr uint64_t kActive = uint64_t{1} << KPF_ACTIVE;
     if (sim.present && host.present && !Bit(sim, KPF_ACTIVE) && Bit(host, KPF_ACTIVE)) {
-      const auto& rf = runner_.machine().refaults_not_recent;
+      const auto& rf = refaults_not_recent_;
       if (std::find(rf.begin(), rf.end(), sim.folio) != rf.end()) {
         h.flags &= ~kActive;
         refault_active_.insert(sim.folio);
@@ -238,30 +241,28 @@ class Engine {
   }
   void Resync(const Step& s) {
     Machine& m = runner_.machine();
-    m.refaults_not_recent.clear();
+    refaults_not_recent_.clear();
     for (uint32_t folio : refault_active_) {
-      sim_workingset_activate_refault(m, folio);
+      control::activate_as_refault(m, folio);
       Note(s,
            "the kernel judged a refault recent and activated the folio (its workingset is "
            "the host's LRU lists); the simulated folio was activated to match (allowance)");
     }
     refault_active_.clear();
     if (!sync_lru_ && !sync_mlock_) return;
-    const int saved = m.cpu;
-    m.cpu = 0;  // the servers' CPU
-    // The kernel drained the batch at some moment: everything queued before the last folio
-    // found ahead went with it, what came after did not.
-    auto prefix = [&](const FolioBatch& b) {
+    // The kernel drained the batch of CPU 0 (the servers' CPU) at some moment: everything
+    // queued before the last folio found ahead went with it, what came after did not.
+    auto drain_head = [&](control::Batch b) {
+      const std::vector<control::BatchEntry> entries = control::batch_contents(m, 0, b);
       int n = 0;
-      for (int i = 0; i < b.nr; ++i) {
-        if (ahead_.count(b.folios[i])) n = i + 1;
+      for (int i = 0; i < static_cast<int>(entries.size()); ++i) {
+        if (ahead_.count(entries[i].folio)) n = i + 1;
       }
-      return n;
+      control::drain_batch_head(m, 0, b, n).IgnoreError();  // lru_add, mlock: always OK
     };
-    if (sync_lru_) lru_add_drain_prefix(m, prefix(m.cpu_fbatches[0].lru_add));
-    if (sync_mlock_) mlock_drain_prefix(m, prefix(m.cpu_fbatches[0].mlock));
+    if (sync_lru_) drain_head(control::Batch::kLruAdd);
+    if (sync_mlock_) drain_head(control::Batch::kMlock);
     ahead_.clear();
-    m.cpu = saved;
     Note(s, absl::StrCat("the kernel had drained CPU 0's ", sync_lru_ ? "lru_add" : "",
                          sync_lru_ && sync_mlock_ ? " and " : "", sync_mlock_ ? "mlock" : "",
                          " batch earlier; the simulated CPU's was drained to match"));
@@ -278,12 +279,12 @@ class Engine {
     const bool populates = !munlockall && (flags & kMclCurrent) && !(flags & kMclOnfault);
     return {mode, (old_mode != 0) != (mode != 0) || populates};
   }
-  // The simulator's mlockall/munlockall hook (Machine::before_mlockall_walk): the server's
+  // The simulator's mlockall/munlockall observation point (on_mlockall_walk): the server's
   // binary and heap lie below every simulated VMA, so the kernel's drain for them comes
   // before the simulated VMAs are changed or populated.
   void ServerVmasBefore(uint64_t flags, bool munlockall) {
     if (ServerVmas(outside_locked_[cur_task_], flags, munlockall).second) {
-      lru_add_drain(runner_.machine());
+      control::drain_local_batches(runner_.machine());
     }
   }
   void Note(const Step& s, const std::string& what) {
@@ -369,8 +370,26 @@ class Engine {
     return true;
   }
 
+  // What the oracle follows of the model (include/mmsim/observer.h): mlockall's walk, for
+  // the server's own VMAs (ServerVmasBefore), and refaults judged not recent (Allow).
+  class Observer : public MachineObserver {
+   public:
+    explicit Observer(Engine* e) : e_(e) {}
+    void on_mlockall_walk(Task&, uint64_t flags, bool munlockall) override {
+      e_->ServerVmasBefore(flags, munlockall);
+    }
+    void on_refault(uint32_t folio, bool recent) override {
+      if (!recent) e_->refaults_not_recent_.push_back(folio);
+    }
+
+   private:
+    Engine* e_;
+  };
+
   const Scenario& sc_;
   const DiffOptions& opt_;
+  Observer observer_{this};  // before runner_: outlives the machine it is registered on
+  std::vector<uint32_t> refaults_not_recent_;  // since the last step (Resync clears it)
   Runner runner_;
   const bool adjusted_;
   const std::set<std::string> own_failures_;
@@ -441,10 +460,7 @@ DiffOutcome Engine::Run() {
   mark_meminfo_ = hm_.Meminfo();
   sim_mark_vmstat_ = proc_vmstat(runner_.machine());
   sim_mark_meminfo_ = proc_meminfo(runner_.machine());
-  runner_.machine().record_refaults = true;
-  runner_.machine().before_mlockall_walk = [this](Task&, uint64_t flags, bool munlockall) {
-    ServerVmasBefore(flags, munlockall);
-  };
+  runner_.machine().add_observer(&observer_);
   while (!runner_.done() && !out_.skipped) {
     const Step& s = runner_.next_step();
     if (absl::Status st = Step1(s); !st.ok()) {
@@ -673,7 +689,7 @@ absl::Status Engine::DoCall(const Step& s, const std::vector<uint64_t>& v, const
           ServerVmas(outside_locked_[s.task], c == "munlockall" ? 0 : v[0], c == "munlockall");
       if (drains) {
         polluted_ = true;
-        lru_add_drain(runner_.machine());
+        control::drain_local_batches(runner_.machine());
         Note(s,
              "the server's own mappings changed lock state: the kernel drained the per-CPU "
              "batches before and after the simulated VMAs, so the simulated CPU's were drained "
