@@ -6,8 +6,8 @@
 #include <benchmark/benchmark.h>
 #include <fcntl.h>
 
+#include "mmsim/control.h"
 #include "mmsim/syscalls.h"
-#include "sim/internal.h"
 
 using namespace mmsim;
 
@@ -65,11 +65,11 @@ static void BM_ReclaimScan(benchmark::State& state) {
   user_access(t, static_cast<uint64_t>(p), fill * PAGE_SIZE, false);
   for (uint64_t i = 0; i < fill; i += 8)
     sys_mlock(t, static_cast<uint64_t>(p) + i * PAGE_SIZE, PAGE_SIZE);
-  lru_add_drain_all(m);
+  control::drain_all_batches(m);
   int64_t scanned = 0;
   for (auto _ : state) {
     const int64_t before = m.vmstat[pgscan_direct];
-    benchmark::DoNotOptimize(try_to_free_pages(m, 4096, false));
+    benchmark::DoNotOptimize(control::reclaim(m, 4096));
     scanned += m.vmstat[pgscan_direct] - before;
     state.PauseTiming();
     // Refill what was reclaimed so every iteration scans a full lruvec.

@@ -124,6 +124,12 @@ absl::Status set_sysctl(Machine& m, absl::string_view name, uint64_t value) {
   return absl::NotFoundError(absl::StrCat("the model has no sysctl ", name));
 }
 
+const Vma* vma_at(const Task& t, uint64_t addr) { return vma_lookup(t.mm.get(), addr); }
+
+uint64_t swap_count(const Machine& m, uint32_t type, uint64_t offset) {
+  return swp_swapcount(const_cast<Machine&>(m), SwpEntry{type, offset});  // only reads
+}
+
 bool madvise_is_modelled(int advice) { return sim_madvise_is_modelled(advice); }
 
 }  // namespace mmsim::control

@@ -9,6 +9,7 @@
 
 #include "mmsim/machine.h"
 #include "mmsim/mm_types.h"
+#include "mmsim/policy_toolkit.h"  // lru_add_drain, folio_referenced, isolate_lru_folios...
 
 namespace mmsim {
 
@@ -135,7 +136,6 @@ void folio_remove_rmap_pte(Machine& m, uint32_t folio, Vma* vma);
 // ---- mm/swap.c ----
 bool folio_evictable(const Folio& f);  // mm/internal.h
 LruList folio_lru_list(const Folio& f);
-void lruvec_add_folio_tail(Machine& m, uint32_t folio);
 void folio_deactivate(Machine& m, uint32_t folio);
 void folio_mark_accessed(Machine& m, uint32_t folio);
 // Rebuilds File::i_mmap_index (sim/vmscan.cc).
@@ -146,7 +146,6 @@ void workingset_activation(Machine& m, uint32_t folio);
 uint64_t workingset_eviction(Machine& m, uint32_t folio);  // the shadow to store
 bool workingset_test_recent(const Machine& m, uint64_t shadow, bool file, bool* workingset);
 void workingset_refault(Machine& m, uint32_t folio, uint64_t shadow);
-void lru_add_drain(Machine& m);      // this CPU's batches, then mlock_drain_local
 void lru_add_drain_all(Machine& m);  // every CPU
 // Processes and empties a lru_add batch (sim/swap.cc) or an mlock batch (sim/mlock.cc).
 void sim_drain_lru_add(Machine& m, FolioBatch& b);
@@ -157,8 +156,6 @@ void sim_batch_put(Machine& m, uint32_t folio);
 void folio_put(Machine& m, uint32_t folio);
 void folio_add_lru(Machine& m, uint32_t folio);
 void folio_add_lru_vma(Machine& m, uint32_t folio, const Vma* vma);
-void lruvec_add_folio(Machine& m, uint32_t folio);
-void lruvec_del_folio(Machine& m, uint32_t folio);
 void folio_put_last(Machine& m, uint32_t folio);  // frees a folio nothing references
 
 // ---- mm/swapfile.c, mm/swap_state.c ----
@@ -173,41 +170,19 @@ uint32_t swap_cache_get_folio(Machine& m, SwpEntry e);
 void add_to_swap_cache(Machine& m, uint32_t folio, SwpEntry e);
 void delete_from_swap_cache(Machine& m, uint32_t folio);
 bool folio_free_swap(Machine& m, uint32_t folio);
-uint64_t nr_swap_pages(const Machine& m);
 uint64_t total_swap_pages(const Machine& m);
 // mm/memory.c do_swap_page: the fault on a swap PTE. 0 or -errno.
 int do_swap_page(Task& t, Vma* vma, uint64_t addr, unsigned flags);
 
 // ---- mm/vmscan.c, mm/rmap.c walks ----
-int folio_referenced(Machine& m, uint32_t folio, vm_flags_t* vm_flags);
 bool try_to_unmap(Machine& m, uint32_t folio);
 // Runs the machine's reclaim policy (MachineConfig::reclaim_policy).
 uint64_t try_to_free_pages(Machine& m, uint64_t nr_to_reclaim, bool kswapd);
-// The kernel's reclaim: the priority loop over shrink_lruvec (the "linux" policy).
-uint64_t do_try_to_free_pages(Machine& m, uint64_t nr_to_reclaim, bool kswapd);
-// Up to nr folios from the tail of list l, taken off it (PG_lru cleared).
-std::vector<uint32_t> isolate_lru_folios(Machine& m, uint64_t nr, LruList l);
-// Isolated folios back onto the lists their flags imply (head); unevictable ones through
-// the lru_add batch. Returns how many went onto evictable lists.
-uint64_t move_folios_to_lru(Machine& m, const std::vector<uint32_t>& list);
 void folio_putback_lru(Machine& m, uint32_t folio);
 void reclaim_pages(Machine& m, const std::vector<uint32_t>& folios);
 bool folio_isolate_lru(Machine& m, uint32_t folio);
 
-// ---- reclaim policies' toolkit (sim/policy/, docs/policies.md); sim/vmscan.cc ----
-// A policy picks folios; these take and evict them with the kernel's rules and counters.
-// isolate_lru_folios from the tail of l, counted as scanned (pgscan_kswapd/direct and
-// pgscan_anon/file) as shrink_inactive_list counts them.
-std::vector<uint32_t> sim_policy_isolate(Machine& m, uint64_t nr, LruList l, bool kswapd);
-// Takes one folio off its evictable list, counted as scanned; false if it is on none.
-bool sim_policy_isolate_folio(Machine& m, uint32_t folio, bool kswapd);
-// shrink_folio_list on isolated folios the policy chose, references not consulted (as
-// reclaim_pages does): unevictable folios are culled, an anonymous folio is added to swap
-// first (none left: it stays), try_to_unmap refuses a VM_LOCKED mapping and mlocks the
-// folio, a folio a per-CPU batch holds stays, a dirty file folio is written back and rotated
-// to the inactive tail. What is not freed goes back with move_folios_to_lru (failed ones
-// activated, as the kernel's activate_locked does). Returns the number freed.
-uint64_t sim_policy_evict(Machine& m, const std::vector<uint32_t>& folios, bool kswapd);
+// The reclaim policies' toolkit (sim_policy_isolate, sim_policy_evict...): mmsim/policy_toolkit.h.
 
 // ---- helpers without a kernel twin ----
 // Calls fn(vpn, Pte&) for each entry of [start, end) in address order. fn must not set or

@@ -140,6 +140,32 @@ TEST_F(ControlTest, ActivateAsRefaultActivatesWithoutPgactivate) {
   EXPECT_TRUE(m_.check_invariants().ok());
 }
 
+TEST_F(ControlTest, VmaAtFindsTheVmaContainingAnAddress) {
+  const long p = Map(t_, 4);
+  ASSERT_EQ(sys_mprotect(t_, p + 2 * P, 2 * P, PROT_READ), 0);
+  const Vma* v = control::vma_at(t_, p + 3 * P + 5);
+  ASSERT_NE(v, nullptr);
+  EXPECT_EQ(v->vm_start, static_cast<uint64_t>(p + 2 * P));
+  EXPECT_EQ(v->vm_end, static_cast<uint64_t>(p + 4 * P));
+  EXPECT_EQ(control::vma_at(t_, p + P)->vm_end, static_cast<uint64_t>(p + 2 * P));
+  EXPECT_EQ(control::vma_at(t_, p + 4 * P), nullptr);
+}
+
+// A swapped-out private page counts one reference; after fork the child's PTE makes two.
+TEST_F(ControlTest, SwapCountCountsTheEntrysReferences) {
+  m_.create_file("/swapfile", 64 * P);
+  ASSERT_EQ(sys_swapon(t_, "/swapfile", 0), 0);
+  const long p = Map(t_, 1);
+  ASSERT_EQ(user_access(t_, p, P, true), 0);
+  control::drain_all_batches(m_);
+  ASSERT_EQ(sys_madvise(t_, p, P, MADV_PAGEOUT), 0);
+  const PageInfo pi = page_info(t_, p);
+  ASSERT_TRUE(pi.swapped);
+  EXPECT_EQ(control::swap_count(m_, pi.swap_type, pi.swap_offset), 1u);
+  ASSERT_GT(sys_fork(t_), 0);
+  EXPECT_EQ(control::swap_count(m_, pi.swap_type, pi.swap_offset), 2u);
+}
+
 TEST_F(ControlTest, SetSysctlWritesTheModelledKnobsAndRefusesOthers) {
   EXPECT_EQ(control::modelled_sysctls(),
             (std::vector<absl::string_view>{"vm.max_map_count", "vm.swappiness"}));

@@ -60,6 +60,15 @@ const std::vector<absl::string_view>& modelled_sysctls();
 // (vm.swappiness above 200, vm.max_map_count above INT_MAX).
 absl::Status set_sysctl(Machine& m, absl::string_view name, uint64_t value);
 
+// ---- queries ----
+
+// The VMA of t's address space that contains addr, or nullptr (the /proc/PID/maps line
+// that covers addr).
+const Vma* vma_at(const Task& t, uint64_t addr);
+// The references to swap entry (type, offset) that swp_swapcount counts (PTEs and forks'
+// copies; not the swap cache): what PageInfo::swap_type / swap_offset name.
+uint64_t swap_count(const Machine& m, uint32_t type, uint64_t offset);
+
 // ---- what is modelled ----
 
 // Whether madvise(advice) is implemented: valid advice the model does not implement is

@@ -20,7 +20,7 @@ class Machine;
 
 // One reclaim policy instance belongs to one Machine (it may keep per-machine state such as a
 // clock hand). A policy chooses folios; the eviction itself goes through the kernel's
-// shrink_folio_list (sim/internal.h, "reclaim policies' toolkit"), which keeps the kernel's
+// shrink_folio_list (include/mmsim/policy_toolkit.h), which keeps the kernel's
 // rules whatever the policy chose: mlocked and unevictable folios are never freed, a folio
 // mapped by a VM_LOCKED VMA is mlocked by try_to_unmap instead of unmapped, a folio that a
 // per-CPU batch holds stays, an anonymous folio needs a swap slot. After reclaim returns,

@@ -4,8 +4,8 @@
 // one that was not used is evicted. There is no active list: folios the kernel's fault and
 // GUP paths activated join the ring at the head when reclaim starts. Of the two rings it
 // turns the larger (the anonymous one only while there is swap).
+#include "mmsim/policy_toolkit.h"
 #include "mmsim/reclaim_policy.h"
-#include "sim/internal.h"
 
 namespace mmsim {
 namespace {

@@ -4,8 +4,8 @@
 // types it takes from the one with more folios on its lists (anonymous ones only while there
 // is swap); within a type the inactive list first, then the active one (which holds only the
 // folios the kernel's fault and GUP paths activated, or that reclaim could not free).
+#include "mmsim/policy_toolkit.h"
 #include "mmsim/reclaim_policy.h"
-#include "sim/internal.h"
 
 namespace mmsim {
 namespace {

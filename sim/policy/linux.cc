@@ -2,8 +2,8 @@
 // priority from DEF_PRIORITY to 0, each pass running shrink_lruvec: get_scan_count splits
 // the scan between anon and file by swappiness, shrink_active_list ages the active lists, and
 // shrink_inactive_list gives referenced folios a second trip (folio_check_references).
+#include "mmsim/policy_toolkit.h"
 #include "mmsim/reclaim_policy.h"
-#include "sim/internal.h"
 
 namespace mmsim {
 namespace {

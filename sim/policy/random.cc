@@ -4,8 +4,8 @@
 // on every access. Deterministic: each machine's policy starts from the same seed.
 #include <random>
 
+#include "mmsim/policy_toolkit.h"
 #include "mmsim/reclaim_policy.h"
-#include "sim/internal.h"
 
 namespace mmsim {
 namespace {

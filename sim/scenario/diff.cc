@@ -16,7 +16,6 @@
 #include "mmsim/control.h"
 #include "mmsim/observer.h"
 #include "mmsim/procfs.h"
-#include "sim/internal.h"
 #include "sim/scenario/commands.h"
 #include "sim/scenario/names.h"
 #include "sim/scenario/runner.h"

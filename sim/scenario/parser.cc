@@ -17,7 +17,7 @@
 #include "absl/strings/str_format.h"
 #include "absl/strings/str_join.h"
 #include "absl/strings/str_split.h"
-#include "sim/internal.h"
+#include "mmsim/control.h"
 #include "sim/scenario/names.h"
 #include "sim/scenario/scenario.h"
 #include "sim/scenario/status_macros.h"
@@ -1014,7 +1014,7 @@ absl::Status Parser::ParseCall(Line& l, Step* s) {
   if (s->call == "madvise") {
     const Expr& adv = s->args[2].expr;
     if (!adv.uses_symbol && adv.kind == Expr::kNumber && IsKernelMadvise(adv.value) &&
-        !sim_madvise_is_modelled(static_cast<int>(adv.value))) {
+        !control::madvise_is_modelled(static_cast<int>(adv.value))) {
       return ErrorAt(l.file, l.number, adv.loc.col,
                      absl::StrCat("madvise advice '", adv.text, "' is not modelled yet"),
                      "an advice the model implements (see docs/fidelity.md)");

@@ -8,9 +8,9 @@
 #include "absl/strings/str_format.h"
 #include "absl/strings/str_join.h"
 #include "absl/strings/str_split.h"
+#include "mmsim/control.h"
 #include "mmsim/procfs.h"
 #include "mmsim/syscalls.h"
-#include "sim/internal.h"
 #include "sim/scenario/names.h"
 #include "sim/scenario/status_macros.h"
 #include "sim/scenario/views.h"
@@ -157,10 +157,10 @@ absl::StatusOr<StepResult> Runner::RunStep() {
     case Step::kDrain:
       // What the kernel does before it needs an exact picture (mlockall, migration,
       // /proc/sys/vm/compact_memory...): every CPU's folio and mlock batches.
-      lru_add_drain_all(m);
+      control::drain_all_batches(m);
       break;
     case Step::kReclaim: {
-      const uint64_t got = try_to_free_pages(m, s.len.value, /*kswapd=*/false);
+      const uint64_t got = control::reclaim(m, s.len.value, /*kswapd=*/false);
       r.display = absl::StrCat(s.text, " = ", got, " reclaimed");
       break;
     }
@@ -219,7 +219,7 @@ absl::Status Runner::RunCall(const Step& s, StepResult* r) {
     range(v[0], v[1]);
     res = sys_mprotect(*t, v[0], v[1], v[2]);
   } else if (c == "madvise") {
-    if (IsKernelMadvise(v[2]) && !sim_madvise_is_modelled(static_cast<int>(v[2]))) {
+    if (IsKernelMadvise(v[2]) && !control::madvise_is_modelled(static_cast<int>(v[2]))) {
       return StepError(s, absl::StrCat("madvise advice ", v[2], " is not modelled yet"));
     }
     range(v[0], v[1]);
@@ -502,10 +502,10 @@ absl::Status Runner::RunExpect(const Step& s, StepResult* r) {
           if (c.name == "mapcount") {
             got = pi.present ? pi.kpagecount : 0;
           } else if (pi.swapped) {
-            const SwpEntry e{pi.swap_type, pi.swap_offset};
-            got = c.name == "swap_type"     ? static_cast<int64_t>(pi.swap_type)
-                  : c.name == "swap_offset" ? static_cast<int64_t>(pi.swap_offset)
-                                            : static_cast<int64_t>(swp_swapcount(m, e));
+            got = c.name == "swap_type" ? static_cast<int64_t>(pi.swap_type)
+                  : c.name == "swap_offset"
+                      ? static_cast<int64_t>(pi.swap_offset)
+                      : static_cast<int64_t>(control::swap_count(m, pi.swap_type, pi.swap_offset));
           } else {
             bad.push_back(absl::StrCat(c.name, " = ", static_cast<int64_t>(want),
                                        " (the page is not swapped out)"));

@@ -6,8 +6,8 @@
 #include "absl/strings/str_cat.h"
 #include "absl/strings/str_format.h"
 #include "absl/strings/str_split.h"
+#include "mmsim/control.h"
 #include "mmsim/procfs.h"
-#include "sim/internal.h"
 
 namespace mmsim::scenario {
 
@@ -33,8 +33,9 @@ absl::StatusOr<std::string> PagesTable(const Task& t, uint64_t start, uint64_t l
       absl::StrFormat("%-14s  %-7s  %8s  %s\n", "address", "state", "mapcount", "flags");
   if (all) {
     for (const auto& [s, v] : t.mm->mm_mt) {
-      sim_for_each_pte(t.mm.get(), v->vm_start, v->vm_end,
-                       [&](uint64_t vpn, const Pte&) { PageLine(t, vpn << PAGE_SHIFT, &out); });
+      t.mm->page_table.for_each(
+          v->vm_start >> PAGE_SHIFT, v->vm_end >> PAGE_SHIFT,
+          [&](uint64_t vpn, const Pte&) { PageLine(t, vpn << PAGE_SHIFT, &out); });
     }
     return out;
   }
@@ -68,7 +69,7 @@ std::optional<int64_t> LeadingNumber(absl::string_view value) {
 }
 
 std::optional<std::string> SmapsEntryAt(const Task& t, uint64_t addr) {
-  const Vma* vma = vma_lookup(t.mm.get(), addr);
+  const Vma* vma = control::vma_at(t, addr);
   if (!vma) return std::nullopt;
   const std::string all = proc_pid_smaps(t);
   const std::string header = absl::StrFormat("%08x-%08x ", vma->vm_start, vma->vm_end);
