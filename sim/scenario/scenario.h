@@ -14,6 +14,8 @@
 
 namespace mmsim::scenario {
 
+struct SyscallRow;  // sim/scenario/syscall_table.h
+
 // Where a step or token came from. Columns are 1-based.
 struct SourceLoc {
   std::string file;
@@ -70,6 +72,9 @@ struct ExpectedResult {
   int err = 0;  // kError: errno, 0 = any error
   Expr value;   // kValue
   std::string text;
+  // `= 0 "11010"`: what the call wrote that the scenario compares (mincore's vector).
+  bool has_output = false;
+  std::string output;
 };
 
 // One row of `expect TASK maps:`.
@@ -89,8 +94,16 @@ struct PageCond {
   Expr value;  // the numeric properties
 };
 
-// A value to compare a field against: `= N`, `= N kB`, `= +N` (delta since `mark`).
+// How an expectation compares the value found with the value written: `=`, `!=`, `<`,
+// `<=`, `>`, `>=`.
+enum class Cmp { kEq, kNe, kLt, kLe, kGt, kGe };
+const char* CmpText(Cmp c);  // "=", "!=", ...
+bool CmpHolds(Cmp c, int64_t found, int64_t want);
+
+// A value to compare a field against: `= N`, `= N kB`, `= +N` (delta since `mark`),
+// `>= 1M`, `!= 0`.
 struct ExpectedValue {
+  Cmp cmp = Cmp::kEq;
   bool delta = false;
   bool kb = false;  // the comparison is in kB (the field is printed in kB)
   Expr value;       // for kB fields written without `kB`: bytes, converted when compared
@@ -138,7 +151,8 @@ struct Step {
   // Bound to the result when not empty. For fork() and clone() it names the new task
   // instead (`A: B = fork()` creates task B); it is then not a symbol.
   std::string symbol;
-  std::string call;  // syscall name
+  std::string call;                 // syscall name
+  const SyscallRow* row = nullptr;  // its row of the syscall table
   std::vector<Arg> args;
   ExpectedResult expect_result;
   // kAccess (and kShow pages ADDR LEN; kReclaim uses len as the number of pages)
