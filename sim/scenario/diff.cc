@@ -415,10 +415,7 @@ std::optional<int64_t> Engine::KernelStatus(const std::string& task, const std::
 absl::StatusOr<int64_t> Engine::WantValue(const Step& s, const ExpectedValue& v) const {
   auto raw = runner_.Eval(v.value);
   if (!raw.ok()) return raw.status();
-  int64_t want = static_cast<int64_t>(*raw);
-  if (v.bytes_to_kb) want = static_cast<int64_t>(*raw / 1024);
-  if (v.negative) want = -want;
-  return want;
+  return WantedNumber(v, *raw);
 }
 
 DiffOutcome Engine::Run() {
@@ -816,9 +813,10 @@ absl::Status Engine::DoExpect(const Step& s, const StepResult& r) {
     if (!want.ok()) return want.status();
     if (sv != kv) {
       Diverge(s, s.text, view, field, fmt(sv), fmt(kv));
-    } else if (kv != *want) {
+    } else if (!ExpectationHolds(x.expected, kv, *want)) {
       WrongExpectation(s, s.text, view, field, fmt(sv),
-                       absl::StrCat(fmt(kv), " (the expectation says ", fmt(*want), ")"));
+                       absl::StrCat(fmt(kv), " (the expectation says ",
+                                    WantedText(x.expected, *want, unit), ")"));
     }
     return absl::OkStatus();
   };
@@ -1026,7 +1024,7 @@ absl::Status Engine::DoExpect(const Step& s, const StepResult& r) {
       std::string field = x.field;
       const bool vm = x.kind != Expectation::kMeminfo;
       if (x.kind == Expectation::kLru) {
-        if (x.field != "unevictable") {
+        if (LookupLruList(x.field) != LRU_UNEVICTABLE) {
           Note(s, absl::StrCat("lru ", x.field,
                                " not compared (the host's LRU lists hold every process's pages)"));
           return absl::OkStatus();
@@ -1061,7 +1059,8 @@ absl::Status Engine::DoExpect(const Step& s, const StepResult& r) {
       const int64_t sim_delta = field == "SwapTotal" && !x.expected.delta ? *sn : *sn - *smk;
       const int64_t kernel_delta = field == "SwapTotal" && !x.expected.delta ? *hn : *hn - *hmk;
       const std::string u = vm ? "" : " kB";
-      if (kernel_delta != sim_delta || kernel_delta != *want) {
+      const bool holds = ExpectationHolds(x.expected, kernel_delta, *want);
+      if (kernel_delta != sim_delta || !holds) {
         // Global counters: every process on the host moves them (information, not a
         // divergence; docs/fidelity.md, "Host oracle allowances").
         Note(s, absl::StrFormat("%s %s: simulator %+d%s, kernel %+d%s (global counter, other "
@@ -1072,10 +1071,11 @@ absl::Status Engine::DoExpect(const Step& s, const StepResult& r) {
       if (kernel_delta != sim_delta) {
         Diverge(s, s.text, vm ? "vmstat" : "meminfo", x.field,
                 absl::StrFormat("%+d%s", sim_delta, u), absl::StrFormat("%+d%s", kernel_delta, u));
-      } else if (kernel_delta != *want) {
-        WrongExpectation(
-            s, s.text, vm ? "vmstat" : "meminfo", x.field, absl::StrFormat("%+d%s", sim_delta, u),
-            absl::StrFormat("%+d%s (the expectation says %+d)", kernel_delta, u, *want));
+      } else if (!holds) {
+        WrongExpectation(s, s.text, vm ? "vmstat" : "meminfo", x.field,
+                         absl::StrFormat("%+d%s", sim_delta, u),
+                         absl::StrFormat("%+d%s (the expectation says %s)", kernel_delta, u,
+                                         WantedText(x.expected, *want, vm ? "" : "kB")));
       }
       return absl::OkStatus();
     }

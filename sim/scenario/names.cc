@@ -17,6 +17,7 @@
 #include "absl/strings/match.h"
 #include "absl/strings/str_cat.h"
 #include "absl/strings/str_split.h"
+#include "mmsim/mm_types.h"
 #include "mmsim/procfs.h"
 #include "mmsim/syscalls.h"
 #include "mmsim/types.h"
@@ -300,6 +301,22 @@ const std::vector<std::string>& VmFlagMnemonics() {
   static const auto* v =
       new std::vector<std::string>(SplitWords(vm_flags_mnemonics(~uint64_t{0}), ' '));
   return *v;
+}
+
+const std::vector<std::string>& LruListNames() {
+  static const auto* v = new std::vector<std::string>{
+      "inactive_anon", "active_anon", "inactive_file", "active_file", "unevictable"};
+  static_assert(LRU_INACTIVE_ANON == 0 && LRU_ACTIVE_ANON == 1 && LRU_INACTIVE_FILE == 2 &&
+                LRU_ACTIVE_FILE == 3 && LRU_UNEVICTABLE == 4 && NR_LRU_LISTS == 5);
+  return *v;
+}
+
+int LookupLruList(absl::string_view name) {
+  const auto& v = LruListNames();
+  for (size_t i = 0; i < v.size(); ++i) {
+    if (v[i] == name) return static_cast<int>(i);
+  }
+  return -1;
 }
 
 size_t EditDistance(absl::string_view a, absl::string_view b) {

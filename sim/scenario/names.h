@@ -43,6 +43,11 @@ const FieldInfo* FindField(const std::vector<FieldInfo>& fields, absl::string_vi
 const std::vector<std::string>& KpageflagNames();
 const std::vector<std::string>& VmFlagMnemonics();
 
+// The LRU lists as `expect lru LIST` names them, indexed by enum LruList (LRU_INACTIVE_ANON..).
+const std::vector<std::string>& LruListNames();
+// The LruList of a name, or -1.
+int LookupLruList(absl::string_view name);
+
 // "did you mean 'X'?" for the closest candidate within a small edit distance, or "".
 std::string DidYouMean(absl::string_view name, const std::vector<std::string>& candidates);
 size_t EditDistance(absl::string_view a, absl::string_view b);

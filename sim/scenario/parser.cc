@@ -32,7 +32,7 @@ constexpr int kMaxIncludeDepth = 16;
 constexpr int kMaxExprDepth = 64;
 // `repeat` bounds: iterations of one loop, and steps a file may unroll to in total.
 constexpr uint64_t kMaxRepeat = 100000;
-constexpr uint64_t kMaxUnrolledLines = 1000000;
+constexpr uint64_t kMaxUnrolledLines = 200000;
 // The largest machine a scenario may ask for: the folio table is reserved whole.
 constexpr uint64_t kMaxRamBytes = 64ull << 30;
 
@@ -47,12 +47,6 @@ const std::vector<std::string>& MmCounters() {
   static const auto* v =
       new std::vector<std::string>{"map_count", "locked_vm", "pinned_vm", "total_vm", "data_vm",
                                    "exec_vm",   "stack_vm",  "min_flt",   "maj_flt"};
-  return *v;
-}
-
-const std::vector<std::string>& LruNames() {
-  static const auto* v = new std::vector<std::string>{
-      "inactive_anon", "active_anon", "inactive_file", "active_file", "unevictable"};
   return *v;
 }
 
@@ -576,10 +570,6 @@ absl::Status Parser::ParseLines(const std::vector<std::string>& lines, size_t be
     raw_line_ = raw;
     RETURN_IF_ERROR(Lex(raw, &l));
     if (l.at_end()) continue;
-    if (!loop_vars_.empty() && ++unrolled_ > kMaxUnrolledLines) {
-      return ErrorAt(l, l.peek(), "`repeat` blocks unrolled to too many lines",
-                     absl::StrCat("at most ", kMaxUnrolledLines, " lines in all"));
-    }
     if (l.is_ident("include")) {
       RETURN_IF_ERROR(ParseInclude(l, depth));
       continue;
@@ -643,17 +633,23 @@ absl::Status Parser::ParseRepeat(Line& l, const std::vector<std::string>& lines,
   const size_t indent = Indent(lines[*index]);
   const size_t begin = *index + 1;
   size_t end = begin;
-  bool any = false;
+  uint64_t body = 0;  // statement lines in the block
   while (end < block_end_) {
     if (!Empty(lines[end])) {
       if (Indent(lines[end]) <= indent) break;
-      any = true;
+      ++body;
     }
     ++end;
   }
-  if (!any) {
+  if (body == 0) {
     return ErrorAt(l, kw, "'repeat' without a block",
                    "statements on the following lines, indented more than `repeat`");
+  }
+  // Every iteration parses the block again: bound the lines parsed in all.
+  unrolled_ += count * body;
+  if (unrolled_ > kMaxUnrolledLines) {
+    return ErrorAt(l, nt, "`repeat` blocks unrolled to too many lines",
+                   absl::StrCat("at most ", kMaxUnrolledLines, " lines in all"));
   }
   const std::string file = l.file;
   for (uint64_t k = 0; k < count; ++k) {
@@ -1314,10 +1310,10 @@ absl::Status Parser::ParseExpect(Line& l, const std::vector<std::string>& lines,
     x.kind = Expectation::kLru;
     const Token& ft = l.peek();
     ASSIGN_OR_RETURN(x.field, ExpectIdent(l, "an LRU list such as unevictable"));
-    if (std::find(LruNames().begin(), LruNames().end(), x.field) == LruNames().end()) {
+    if (std::find(LruListNames().begin(), LruListNames().end(), x.field) == LruListNames().end()) {
       return ErrorAt(l, ft, absl::StrCat("unknown LRU list '", x.field, "'"),
-                     absl::StrCat("one of ", absl::StrJoin(LruNames(), ", ")),
-                     DidYouMean(x.field, LruNames()));
+                     absl::StrCat("one of ", absl::StrJoin(LruListNames(), ", ")),
+                     DidYouMean(x.field, LruListNames()));
     }
     ASSIGN_OR_RETURN(x.expected, ParseExpectedValue(l, true, false, x.field));
     sc_.steps.push_back(std::move(s));

@@ -297,27 +297,20 @@ absl::Status Runner::CheckValue(const Step& s, const ExpectedValue& v, int64_t a
                                 int64_t marked, const std::string& what, const std::string& unit,
                                 StepResult* r) {
   ASSIGN_OR_RETURN(uint64_t raw, Eval(v.value));
-  int64_t want = static_cast<int64_t>(raw);
-  if (v.bytes_to_kb) {
-    if (raw % 1024 != 0) {
-      return StepError(s, absl::StrCat(v.text, " is ", raw,
-                                       " bytes, not a whole number of kB, expected `N kB` or a "
-                                       "size such as 8K"));
-    }
-    want = static_cast<int64_t>(raw / 1024);
-  }
-  if (v.negative) want = -want;
+  auto wanted = WantedNumber(v, raw);
+  if (!wanted.ok()) return StepError(s, wanted.status().message());
+  const int64_t want = *wanted;
   const std::string u = unit.empty() ? "" : absl::StrCat(" ", unit);
-  const std::string op = v.cmp == Cmp::kEq ? "" : absl::StrCat(CmpText(v.cmp), " ");
   if (v.delta) {
     const int64_t got = actual - marked;
-    if (!CmpHolds(v.cmp, got, want)) {
-      r->failures.push_back(
-          absl::StrFormat("%s: expected %s%+d%s since mark, found %+d%s (%d -> %d)", what, op, want,
-                          u, got, u, marked, actual));
+    if (!ExpectationHolds(v, got, want)) {
+      r->failures.push_back(absl::StrFormat("%s: expected %s since mark, found %+d%s (%d -> %d)",
+                                            what, WantedText(v, want, unit), got, u, marked,
+                                            actual));
     }
-  } else if (!CmpHolds(v.cmp, actual, want)) {
-    r->failures.push_back(absl::StrCat(what, ": expected ", op, want, u, ", found ", actual, u));
+  } else if (!ExpectationHolds(v, actual, want)) {
+    r->failures.push_back(
+        absl::StrCat(what, ": expected ", WantedText(v, want, unit), ", found ", actual, u));
   }
   return absl::OkStatus();
 }
@@ -333,11 +326,8 @@ absl::Status Runner::RunExpect(const Step& s, StepResult* r) {
   }
   switch (x.kind) {
     case Expectation::kLru: {
-      int idx = 0;
-      static constexpr const char* kNames[NR_LRU_LISTS] = {
-          "inactive_anon", "active_anon", "inactive_file", "active_file", "unevictable"};
-      while (idx < NR_LRU_LISTS && x.field != kNames[idx]) ++idx;
-      if (idx == NR_LRU_LISTS) return StepError(s, absl::StrCat("no LRU list ", x.field));
+      const int idx = LookupLruList(x.field);
+      if (idx < 0) return StepError(s, absl::StrCat("no LRU list ", x.field));
       return CheckValue(s, x.expected, m.lru_lists[idx].nr, mark_lru_[idx],
                         absl::StrCat("lru ", x.field), "pages", r);
     }

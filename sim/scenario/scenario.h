@@ -10,6 +10,7 @@
 #include <vector>
 
 #include "absl/status/statusor.h"
+#include "absl/strings/string_view.h"
 #include "mmsim/machine.h"
 
 namespace mmsim::scenario {
@@ -112,6 +113,17 @@ struct ExpectedValue {
   std::vector<std::string> words;  // VmFlags: the mnemonics, compared as a set
   std::string text;
 };
+
+// The number `v` asks for, given its expression's value `raw`: in kB for a kB field
+// written as a byte size (an error unless whole kB), negated for `-N`. check and the oracle
+// both judge expectations with it and with ExpectationHolds.
+absl::StatusOr<int64_t> WantedNumber(const ExpectedValue& v, uint64_t raw);
+// Whether `found` (a delta since `mark` when v.delta) satisfies v against `want`.
+inline bool ExpectationHolds(const ExpectedValue& v, int64_t found, int64_t want) {
+  return CmpHolds(v.cmp, found, want);
+}
+// "8 kB", ">= +2", "!= 0 pages": the expectation as a failure message states it.
+std::string WantedText(const ExpectedValue& v, int64_t want, absl::string_view unit);
 
 struct Expectation {
   enum Kind { kMaps, kStatus, kSmaps, kPage, kMm, kVmstat, kMeminfo, kLru };
