@@ -589,10 +589,17 @@ absl::Status Engine::DoCall(const Step& s, const std::vector<uint64_t>& v, const
   for (size_t i = 0; i < v.size() && i < 6; ++i) req.a[i] = v[i];
   int64_t host = 0;
   std::string extra;
+  std::string host_out;  // what the kernel wrote to the server's buffer (Request::out_arg)
   auto send = [&]() -> absl::Status {
     auto rep = hm_.Send(s.task, req);
     if (!rep.ok()) return rep.status();
     host = rep->ret;
+    if (req.out_arg >= 0 && host == 0) {
+      for (size_t i = 0; i < r.output.size() && i < sizeof(rep->out); ++i) {
+        host_out.push_back(static_cast<char>('0' + rep->out[i]));
+      }
+      extra = absl::StrCat(" \"", host_out, "\"");
+    }
     if (req.op == hp::kGetrlimit && host == 0) {
       auto lim = [](uint64_t x) {
         return x == ~uint64_t{0} ? std::string("RLIM_INFINITY") : absl::StrCat(x);
@@ -626,6 +633,7 @@ absl::Status Engine::DoCall(const Step& s, const std::vector<uint64_t>& v, const
   } else if (hc.op != 0) {
     req.op = hc.op;
     req.nr = static_cast<uint64_t>(hc.nr);
+    req.out_arg = hc.out_arg;
     uint64_t drop = 0, raise = 0;
     for (size_t i = 0; i < s.args.size(); ++i) {
       const Arg& a = s.args[i];
@@ -713,6 +721,14 @@ absl::Status Engine::DoCall(const Step& s, const std::vector<uint64_t>& v, const
   if (!same) {
     Diverge(s, r.display, "result", c, FormatResult(c, sim),
             FormatResult(c, static_cast<long>(host)));
+  } else if (hc.out_arg >= 0 && sim == 0 && host_out != r.output) {
+    Diverge(s, r.display, "result", absl::StrCat(c, " output"), absl::StrCat("\"", r.output, "\""),
+            absl::StrCat("\"", host_out, "\""));
+  } else if (hc.out_arg >= 0 && sim == 0 && s.expect_result.has_output &&
+             host_out != s.expect_result.output) {
+    WrongExpectation(
+        s, r.display, "result", absl::StrCat(c, " output"), absl::StrCat("\"", r.output, "\""),
+        absl::StrCat("\"", host_out, "\" (the expectation says \"", s.expect_result.output, "\")"));
   } else if (hc.op == hp::kGetrlimit && sim == 0 && r.display.find(extra) == std::string::npos) {
     Diverge(s, r.display, "result", "rlimit", r.display.substr(eq + 4), host_text);
   }

@@ -1179,6 +1179,16 @@ absl::Status Parser::ParseCall(Line& l, Step* s) {
     }
     const size_t end = l.tokens[l.pos > 0 ? l.pos - 1 : 0].end;
     s->expect_result.text = end > begin ? raw_line_.substr(begin, end - begin) : "";
+    // `= 0 "11010"`: what the call writes (mincore's vector, a character a page).
+    if (l.peek().kind == Token::kString) {
+      const Token& ot = l.next();
+      if (!s->row->host.out_arg_writes()) {
+        return ErrorAt(l, ot, absl::StrCat("found ", Describe(ot)), "end of line",
+                       absl::StrCat(s->call, " writes nothing a scenario can compare"));
+      }
+      s->expect_result.has_output = true;
+      s->expect_result.output = ot.text;
+    }
   }
   return ExpectEnd(l, "end of line (or `= RESULT`)");
 }

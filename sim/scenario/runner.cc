@@ -209,6 +209,8 @@ absl::Status Runner::RunCall(const Step& s, StepResult* r) {
   r->range_start = outcome->range_start;
   r->range_end = outcome->range_end;
   r->new_mapping = outcome->new_mapping;
+  r->has_output = outcome->has_output;
+  r->output = outcome->output;
   if (outcome->new_mapping) mapped_[s.task].push_back({r->range_start, r->range_end});
   if (row.names_task && res > 0) {
     // `A: B = fork()`: B names the new task.
@@ -258,6 +260,10 @@ absl::Status Runner::RunCall(const Step& s, StepResult* r) {
   if (!ok) {
     r->failures.push_back(
         absl::StrCat("expected ", c, " = ", x.text, ", found ", FormatResult(c, res)));
+  } else if (x.has_output && (!r->has_output || r->output != x.output)) {
+    r->failures.push_back(
+        absl::StrCat("expected ", c, " to write \"", x.output, "\", found ",
+                     r->has_output ? absl::StrCat("\"", r->output, "\"") : "nothing"));
   }
   return absl::OkStatus();
 }

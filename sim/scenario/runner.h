@@ -33,6 +33,9 @@ struct StepResult {
   bool has_range = false;
   uint64_t range_start = 0, range_end = 0;
   bool new_mapping = false;  // the range is a new mapping (mmap)
+  // What the call wrote that a scenario can compare (mincore's vector, a character a page).
+  bool has_output = false;
+  std::string output;
 };
 
 class Runner {

@@ -158,6 +158,19 @@ absl::StatusOr<CallOutcome> Clone(const CallContext& c) {
   return o;
 }
 
+absl::StatusOr<CallOutcome> Mincore(const CallContext& c) {
+  CallOutcome o;
+  o.set_range(c.v[0], c.v[1]);
+  std::vector<uint8_t> vec;
+  o.result = sys_mincore(c.task, c.v[0], c.v[1], &vec);
+  if (o.result == 0) {
+    o.has_output = true;
+    for (uint8_t b : vec) o.output.push_back(static_cast<char>('0' + b));
+    o.extra = absl::StrCat(" \"", o.output, "\"");
+  }
+  return o;
+}
+
 absl::StatusOr<CallOutcome> Execve(const CallContext& c) {
   return CallOutcome{.result = sys_execve(c.task, Image::kProcess)};
 }
@@ -223,6 +236,12 @@ const char* RefuseBrk(const std::vector<uint64_t>&) {
          "follows its own binary's bss, not the simulated image's";
 }
 
+const char* RefuseLongMincore(const std::vector<uint64_t>& v) {
+  return v[1] > uint64_t{hp::kOutBytes} * PAGE_SIZE
+             ? "mincore of more than 256 pages is not compared on the host (the server's buffer)"
+             : nullptr;
+}
+
 const char* RefuseExecve(const std::vector<uint64_t>&) {
   return "execve is not supported on the host yet (the new image is the server's, laid out "
          "differently from the simulator's program image)";
@@ -264,6 +283,9 @@ const std::vector<SyscallRow>& Rows() {
      Mlockall, nullptr, {.op = hp::kSyscall, .nr = SYS_mlockall, .server_locks = true}, 4},
     {"munlockall", "", 0, 0, "munlockall()", kNumber, false, false,
      Munlockall, nullptr, {.op = hp::kSyscall, .nr = SYS_munlockall, .server_locks = true}, 3},
+    {"mincore", "ee", 2, 2, "mincore(addr, len)", kNumber, false, false,
+     Mincore, nullptr,
+     {.op = hp::kSyscall, .nr = SYS_mincore, .refuse = RefuseLongMincore, .out_arg = 2}, 0},
     {"setrlimit", "eee", 3, 3, "setrlimit(resource, cur, max)", kNumber, false, false,
      Setrlimit, nullptr, Op(hp::kSetrlimit), 3},
     {"getrlimit", "e", 1, 1, "getrlimit(resource)", kNumber, false, false,

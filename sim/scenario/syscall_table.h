@@ -78,6 +78,10 @@ struct HostCall {
   const char* (*refuse)(const std::vector<uint64_t>& v) = nullptr;
   // Only whether it succeeded is compared (fork and clone return pids).
   bool sign_only = false;
+  // The argument the server's buffer goes in (host_protocol::Request::out_arg); what the
+  // kernel wrote there is compared with the model's CallOutcome::output, a character a byte.
+  int out_arg = -1;
+  bool out_arg_writes() const { return out_arg >= 0; }
 };
 
 // One call of the language.
