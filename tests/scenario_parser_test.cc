@@ -3,6 +3,7 @@
 #include <gmock/gmock.h>
 #include <gtest/gtest.h>
 
+#include "sim/scenario/commands.h"
 #include "sim/scenario/names.h"
 #include "sim/scenario/runner.h"
 #include "sim/scenario/scenario.h"
@@ -235,6 +236,82 @@ TEST(ScenarioParser, DidYouMeanNeedsACloseName) {
 TEST(ScenarioParser, ScenarioFilesHaveATitle) {
   EXPECT_TRUE(LooksLikeScenario("# x\ntitle: y\n"));
   EXPECT_FALSE(LooksLikeScenario("task A\n"));
+}
+
+}  // namespace
+}  // namespace mmsim::scenario
+
+namespace mmsim::scenario {
+namespace {
+
+TEST(ScenarioParser, ComparisonsInExpectations) {
+  auto sc = ParseScenarioText(std::string(kHeader) +
+                                  "expect A status VmRSS >= 0\n"
+                                  "expect A status VmSize <= 1M\n"
+                                  "expect A map_count != 0\n"
+                                  "expect A map_count < 2\n"
+                                  "expect A map_count > 0\n"
+                                  "expect vmstat nr_mlock >= +0\n",
+                              "t.scn", false);
+  ASSERT_TRUE(sc.ok()) << sc.status();
+  ASSERT_EQ(sc->steps.size(), 8u);
+  EXPECT_EQ(sc->steps[2].expectation.expected.cmp, Cmp::kGe);
+  EXPECT_EQ(sc->steps[3].expectation.expected.cmp, Cmp::kLe);
+  EXPECT_TRUE(sc->steps[3].expectation.expected.bytes_to_kb);
+  EXPECT_EQ(sc->steps[4].expectation.expected.cmp, Cmp::kNe);
+  EXPECT_EQ(sc->steps[5].expectation.expected.cmp, Cmp::kLt);
+  EXPECT_EQ(sc->steps[6].expectation.expected.cmp, Cmp::kGt);
+  EXPECT_EQ(sc->steps[7].expectation.expected.cmp, Cmp::kGe);
+  EXPECT_TRUE(sc->steps[7].expectation.expected.delta);
+  EXPECT_EQ(ParseError(std::string(kHeader) + "expect A map_count 1\n"),
+            "t.scn:4:20: error: found number '1', expected '=' (or != < <= > >=) after "
+            "map_count");
+}
+
+TEST(ScenarioParser, RepeatUnrollsItsBlock) {
+  auto sc = ParseScenarioText(
+      "title: t\n"
+      "task A image=empty\n"
+      "repeat i 3:\n"
+      "  A: a[i] = mmap(NULL, (i+1)*1P, PROT_READ, MAP_PRIVATE|MAP_ANONYMOUS, -1, 0)\n"
+      "  # a comment inside the block\n"
+      "  repeat j 2:\n"
+      "    A: write a[i]+j*0 1P\n"
+      "A: munmap(a[2], 3P) = 0\n"
+      "expect A map_count = 1\n",  // the three mappings merged; 3 of their 6 pages left
+      "t.scn", false);
+  ASSERT_TRUE(sc.ok()) << sc.status();
+  // task, 3 x (mmap + 2 writes), munmap, expect
+  ASSERT_EQ(sc->steps.size(), 12u);
+  EXPECT_EQ(sc->steps[1].symbol, "a[0]");
+  EXPECT_EQ(sc->steps[1].loc.line, 4);
+  EXPECT_EQ(sc->steps[4].symbol, "a[1]");
+  EXPECT_EQ(sc->steps[7].symbol, "a[2]");
+  EXPECT_EQ(sc->steps[8].addr.name, "");  // `a[i]+j*0` is a sum
+  EXPECT_EQ(sc->steps[10].args[0].expr.name, "a[2]");
+  const ScenarioOutcome out = CheckScenario(*sc);
+  EXPECT_TRUE(out.passed) << testing::PrintToString(out.diagnostics);
+}
+
+TEST(ScenarioParser, RepeatErrors) {
+  EXPECT_EQ(ParseError(std::string(kHeader) + "repeat i 3:\nmark\n"),
+            "t.scn:4:1: error: 'repeat' without a block, expected statements on the following "
+            "lines, indented more than `repeat`");
+  EXPECT_EQ(ParseError(std::string(kHeader) + "repeat i 100001:\n  mark\n"),
+            "t.scn:4:10: error: repeat count 100001, expected at most 100000 iterations");
+  EXPECT_THAT(ParseError(std::string(kHeader) + "repeat i p:\n  mark\n"),
+              HasSubstr("t.scn:4:10: error: 'p' uses a symbol, expected a constant count"));
+  EXPECT_THAT(ParseError(std::string(kHeader) + "repeat PROT_READ 2:\n  mark\n"),
+              HasSubstr("reserved name"));
+  // Errors inside the block name the block's line and column.
+  EXPECT_THAT(ParseError(std::string(kHeader) + "repeat i 2:\n  A: mlokc(p, i)\n"),
+              StartsWith("t.scn:5:6: error: unknown syscall 'mlokc'"));
+  EXPECT_THAT(ParseError(std::string(kHeader) + "repeat i 2:\n  A: mlock(a[i], 1P)\n"),
+              StartsWith("t.scn:5:12: error: unknown name 'a[0]'"));
+  EXPECT_THAT(ParseError(std::string(kHeader) + "repeat i 2:\n  A: mlock(p, 1P)\nA: mlock(i, 1)\n"),
+              HasSubstr("t.scn:6:10: error: unknown name 'i'"));
+  EXPECT_THAT(ParseError(std::string(kHeader) + "repeat i 100000:\n  mark\n  mark\n  mark\n"),
+              HasSubstr("unrolled to too many lines"));
 }
 
 }  // namespace

@@ -240,3 +240,23 @@ TEST_F(CheckCommand, IncludesResolveRelativeToTheFile) {
 
 }  // namespace
 }  // namespace mmsim::scenario
+
+namespace mmsim::scenario {
+namespace {
+
+TEST(ScenarioRunner, ComparisonExpectations) {
+  EXPECT_THAT(Failures("expect A status VmLck >= 8 kB\nexpect A status VmLck <= 8K\n"
+                       "expect A status VmLck != 0\nexpect A map_count > 2\n"
+                       "expect A map_count < 4\nexpect vmstat unevictable_pgs_mlocked >= +1\n"),
+              IsEmpty());
+  EXPECT_THAT(Failures("expect A status VmLck > 8 kB\n"),
+              ElementsAre("t.scn:6: A status VmLck: expected > 8 kB, found 8 kB"));
+  EXPECT_THAT(Failures("expect A map_count != 3\n"),
+              ElementsAre("t.scn:6: A map_count: expected != 3, found 3"));
+  EXPECT_THAT(Failures("expect vmstat unevictable_pgs_mlocked < +2\n"),
+              ElementsAre("t.scn:6: vmstat unevictable_pgs_mlocked: expected < +2 since mark, "
+                          "found +2 (0 -> 2)"));
+}
+
+}  // namespace
+}  // namespace mmsim::scenario

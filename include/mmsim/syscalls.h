@@ -6,6 +6,7 @@
 
 #include <cstdint>
 #include <string>
+#include <vector>
 
 #include "mmsim/machine.h"
 
@@ -28,6 +29,9 @@ long sys_mlock2(Task& t, uint64_t start, uint64_t len, uint64_t flags);
 long sys_munlock(Task& t, uint64_t start, uint64_t len);
 long sys_mlockall(Task& t, uint64_t flags);
 long sys_munlockall(Task& t);
+// mm/mincore.c: one byte a page of [start, start+len) in *vec, 1 if resident. On -ENOMEM for
+// a hole, *vec holds the pages before it (the kernel has copied them out already).
+long sys_mincore(Task& t, uint64_t start, uint64_t len, std::vector<uint8_t>* vec);
 // kernel/sys.c
 long sys_setrlimit(Task& t, int resource, uint64_t cur, uint64_t max);
 long sys_getrlimit(Task& t, int resource, uint64_t* cur, uint64_t* max);

@@ -11,6 +11,7 @@
 #include "absl/strings/str_join.h"
 #include "sim/scenario/diff.h"
 #include "sim/scenario/scenario.h"
+#include "sim/scenario/syscall_table.h"
 
 namespace mmsim::scenario {
 
@@ -106,87 +107,151 @@ std::string Prot(Gen& g) {
   return g.Pick(k);
 }
 
-FuzzOp RandomOp(Gen& g, const Tracker& tr, const std::string& task, bool fork) {
-  const TaskState& ts = tr.tasks.at(task);
-  FuzzOp op;
-  op.task = task;
-  const std::string p = absl::StrCat(task, ": ");
-  const int start = g.Int(0, kWindowPages - 1);
-  const int len = g.Int(0, 5);
-  const std::string range = absl::StrCat(Addr(start), ", ", Len(len));
-  const int r = g.Int(0, 99);
-  if (r < 18) {
-    std::string flags = g.Chance(85) ? "MAP_PRIVATE|MAP_ANONYMOUS" : "MAP_SHARED|MAP_ANONYMOUS";
-    absl::StrAppend(&flags, g.Chance(85) ? "|MAP_FIXED" : "|MAP_FIXED_NOREPLACE");
-    if (g.Chance(12)) absl::StrAppend(&flags, "|MAP_LOCKED");
-    if (g.Chance(10)) absl::StrAppend(&flags, "|MAP_POPULATE");
-    op.line = absl::StrCat(p, "mmap(", Addr(start), ", ", Len(std::max(1, len)), ", ", Prot(g),
-                           ", ", flags, ", -1, 0)");
-  } else if (r < 25) {
-    op.line = absl::StrCat(p, "munmap(", range, ")");
-  } else if (r < 35) {
-    op.line = absl::StrCat(p, "mprotect(", range, ", ", Prot(g), ")");
-  } else if (r < 46) {
-    op.line = absl::StrCat(p, "mlock(", range, ")");
-  } else if (r < 51) {
-    op.line = absl::StrCat(p, "mlock2(", range, ", ", g.Chance(80) ? "MLOCK_ONFAULT" : "0", ")");
-  } else if (r < 58) {
-    op.line = absl::StrCat(p, "munlock(", range, ")");
-  } else if (r < 62) {
-    static const std::vector<std::string> k = {"MCL_CURRENT",
-                                               "MCL_FUTURE",
-                                               "MCL_CURRENT|MCL_FUTURE",
-                                               "MCL_FUTURE|MCL_ONFAULT",
-                                               "MCL_CURRENT|MCL_ONFAULT",
-                                               "MCL_CURRENT|MCL_FUTURE|MCL_ONFAULT",
-                                               "MCL_ONFAULT"};
-    std::string f = g.Pick(k);
-    const bool current = f.find("MCL_CURRENT") != std::string::npos;
-    if (current && ts.restricted()) f = "MCL_FUTURE";
-    op.line = absl::StrCat(p, "mlockall(", f, ")");
-    if (f.find("MCL_CURRENT") != std::string::npos) op.kind = FuzzOp::kMlockallCurrent;
-  } else if (r < 65) {
-    op.line = absl::StrCat(p, "munlockall()");
-    op.kind = FuzzOp::kMunlockall;
-  } else if (r < 74) {
-    static const std::vector<std::string> k = {
-        "MADV_NORMAL",     "MADV_RANDOM",     "MADV_SEQUENTIAL",    "MADV_WILLNEED",
-        "MADV_DONTNEED",   "MADV_DONTFORK",   "MADV_DOFORK",        "MADV_DONTDUMP",
-        "MADV_DODUMP",     "MADV_COLD",       "MADV_PAGEOUT",       "MADV_DONTNEED_LOCKED",
-        "MADV_WIPEONFORK", "MADV_KEEPONFORK", "MADV_POPULATE_READ", "MADV_POPULATE_WRITE"};
-    op.line = absl::StrCat(p, "madvise(", range, ", ", g.Pick(k), ")");
-  } else if (r < 90) {
-    op.line =
-        absl::StrCat(p, g.Chance(60) ? "write " : "read ", Addr(start), " ", Len(std::max(1, len)));
-  } else if (r < 93) {
-    static const std::vector<uint64_t> k = {0, 4096, 8192, 16384, 32768, 65536};
-    uint64_t v = g.Pick(k);
-    if (v > ts.limit) v = ts.limit;
-    const bool restricted_after = ts.caps_dropped && v < kDefaultLimit;
-    if (restricted_after && ts.outside_locked) {
-      op.line = absl::StrCat(p, "munlock(", range, ")");
-    } else {
-      op.line = absl::StrCat(p, "setrlimit(RLIMIT_MEMLOCK, ", v, ", ", v, ")");
-      op.kind = FuzzOp::kSetrlimit;
-      op.limit = v;
-    }
-  } else if (r < 95) {
-    const bool restricted_after = ts.limit < kDefaultLimit;
-    if (ts.caps_dropped || (restricted_after && ts.outside_locked)) {
-      op.line = absl::StrCat(p, "mlock(", range, ")");
-    } else {
-      op.line = absl::StrCat(p, "capset(-CAP_IPC_LOCK)");
-      op.kind = FuzzOp::kCapDrop;
-    }
-  } else if (fork && !tr.forked && task == "A") {
+// What one draw of the generator knows: the task, its state and a range in the window.
+struct Draw {
+  Gen& g;
+  const Tracker& tr;
+  const TaskState& ts;
+  const std::string& task;
+  bool fork;
+  std::string p;      // "A: "
+  int start, len;     // pages
+  std::string range;  // "ADDR, LEN"
+};
+
+// A user access instead of a call (also what a draw becomes when its call cannot be made).
+void Access(Draw& d, FuzzOp& op, bool choose) {
+  const bool write = !choose || d.g.Chance(60);
+  op.line =
+      absl::StrCat(d.p, write ? "write " : "read ", Addr(d.start), " ", Len(std::max(1, d.len)));
+}
+
+// The arguments of each call fuzz-diff draws (the table's fuzz_weight says how often).
+using FuzzArgs = void (*)(Draw& d, FuzzOp& op);
+
+void FuzzMmap(Draw& d, FuzzOp& op) {
+  Gen& g = d.g;
+  std::string flags = g.Chance(85) ? "MAP_PRIVATE|MAP_ANONYMOUS" : "MAP_SHARED|MAP_ANONYMOUS";
+  absl::StrAppend(&flags, g.Chance(85) ? "|MAP_FIXED" : "|MAP_FIXED_NOREPLACE");
+  if (g.Chance(12)) absl::StrAppend(&flags, "|MAP_LOCKED");
+  if (g.Chance(10)) absl::StrAppend(&flags, "|MAP_POPULATE");
+  op.line = absl::StrCat(d.p, "mmap(", Addr(d.start), ", ", Len(std::max(1, d.len)), ", ", Prot(g),
+                         ", ", flags, ", -1, 0)");
+}
+
+void FuzzMprotect(Draw& d, FuzzOp& op) {
+  op.line = absl::StrCat(d.p, "mprotect(", d.range, ", ", Prot(d.g), ")");
+}
+
+void FuzzMadvise(Draw& d, FuzzOp& op) {
+  static const std::vector<std::string> k = {
+      "MADV_NORMAL",     "MADV_RANDOM",     "MADV_SEQUENTIAL",    "MADV_WILLNEED",
+      "MADV_DONTNEED",   "MADV_DONTFORK",   "MADV_DOFORK",        "MADV_DONTDUMP",
+      "MADV_DODUMP",     "MADV_COLD",       "MADV_PAGEOUT",       "MADV_DONTNEED_LOCKED",
+      "MADV_WIPEONFORK", "MADV_KEEPONFORK", "MADV_POPULATE_READ", "MADV_POPULATE_WRITE"};
+  op.line = absl::StrCat(d.p, "madvise(", d.range, ", ", d.g.Pick(k), ")");
+}
+
+// munmap, mlock, munlock: just the range.
+void FuzzRange(Draw& d, FuzzOp& op) { op.line = absl::StrCat(d.p, op.line, "(", d.range, ")"); }
+
+void FuzzMlock2(Draw& d, FuzzOp& op) {
+  op.line =
+      absl::StrCat(d.p, "mlock2(", d.range, ", ", d.g.Chance(80) ? "MLOCK_ONFAULT" : "0", ")");
+}
+
+void FuzzMlockall(Draw& d, FuzzOp& op) {
+  static const std::vector<std::string> k = {"MCL_CURRENT",
+                                             "MCL_FUTURE",
+                                             "MCL_CURRENT|MCL_FUTURE",
+                                             "MCL_FUTURE|MCL_ONFAULT",
+                                             "MCL_CURRENT|MCL_ONFAULT",
+                                             "MCL_CURRENT|MCL_FUTURE|MCL_ONFAULT",
+                                             "MCL_ONFAULT"};
+  std::string f = d.g.Pick(k);
+  const bool current = f.find("MCL_CURRENT") != std::string::npos;
+  if (current && d.ts.restricted()) f = "MCL_FUTURE";
+  op.line = absl::StrCat(d.p, "mlockall(", f, ")");
+  if (f.find("MCL_CURRENT") != std::string::npos) op.kind = FuzzOp::kMlockallCurrent;
+}
+
+void FuzzMunlockall(Draw& d, FuzzOp& op) {
+  op.line = absl::StrCat(d.p, "munlockall()");
+  op.kind = FuzzOp::kMunlockall;
+}
+
+void FuzzSetrlimit(Draw& d, FuzzOp& op) {
+  static const std::vector<uint64_t> k = {0, 4096, 8192, 16384, 32768, 65536};
+  uint64_t v = d.g.Pick(k);
+  if (v > d.ts.limit) v = d.ts.limit;
+  const bool restricted_after = d.ts.caps_dropped && v < kDefaultLimit;
+  if (restricted_after && d.ts.outside_locked) {
+    op.line = absl::StrCat(d.p, "munlock(", d.range, ")");
+  } else {
+    op.line = absl::StrCat(d.p, "setrlimit(RLIMIT_MEMLOCK, ", v, ", ", v, ")");
+    op.kind = FuzzOp::kSetrlimit;
+    op.limit = v;
+  }
+}
+
+void FuzzCapset(Draw& d, FuzzOp& op) {
+  const bool restricted_after = d.ts.limit < kDefaultLimit;
+  if (d.ts.caps_dropped || (restricted_after && d.ts.outside_locked)) {
+    op.line = absl::StrCat(d.p, "mlock(", d.range, ")");
+  } else {
+    op.line = absl::StrCat(d.p, "capset(-CAP_IPC_LOCK)");
+    op.kind = FuzzOp::kCapDrop;
+  }
+}
+
+// fork in A once; the child's exit in B.
+void FuzzFork(Draw& d, FuzzOp& op) {
+  if (d.fork && !d.tr.forked && d.task == "A") {
     op.line = "A: B = fork()";
     op.kind = FuzzOp::kFork;
-  } else if (fork && task == "B" && g.Chance(30)) {
+  } else if (d.fork && d.task == "B" && d.g.Chance(30)) {
     op.line = "B: exit(0)";
     op.kind = FuzzOp::kExit;
   } else {
-    op.line = absl::StrCat(p, "write ", Addr(start), " ", Len(std::max(1, len)));
+    Access(d, op, false);
   }
+}
+
+FuzzArgs ArgsFor(const std::string& call) {
+  static const std::map<std::string, FuzzArgs> k = {
+      {"mmap", FuzzMmap},           {"munmap", FuzzRange},      {"mprotect", FuzzMprotect},
+      {"madvise", FuzzMadvise},     {"mlock", FuzzRange},       {"mlock2", FuzzMlock2},
+      {"munlock", FuzzRange},       {"mlockall", FuzzMlockall}, {"munlockall", FuzzMunlockall},
+      {"setrlimit", FuzzSetrlimit}, {"capset", FuzzCapset},     {"fork", FuzzFork}};
+  auto it = k.find(call);
+  return it == k.end() ? nullptr : it->second;
+}
+
+// The weight of user accesses (reads and writes) beside the calls' weights.
+constexpr int kAccessWeight = 16;
+
+FuzzOp RandomOp(Gen& g, const Tracker& tr, const std::string& task, bool fork) {
+  FuzzOp op;
+  op.task = task;
+  Draw d{g, tr, tr.tasks.at(task), task, fork, absl::StrCat(task, ": "), 0, 0, ""};
+  d.start = g.Int(0, kWindowPages - 1);
+  d.len = g.Int(0, 5);
+  d.range = absl::StrCat(Addr(d.start), ", ", Len(d.len));
+  int total = kAccessWeight;
+  for (const SyscallRow& row : SyscallTable()) total += row.fuzz_weight;
+  int r = g.Int(0, total - 1);
+  for (const SyscallRow& row : SyscallTable()) {
+    if (r >= row.fuzz_weight) {
+      r -= row.fuzz_weight;
+      continue;
+    }
+    FuzzArgs args = ArgsFor(row.name);
+    if (!args) break;  // a weight without an argument generator: an access instead
+    op.line = row.name;
+    args(d, op);
+    return op;
+  }
+  Access(d, op, true);
   return op;
 }
 

@@ -23,9 +23,15 @@ enum Op : uint32_t {
   kSetrlimit,    // resource a[0], cur a[1], max a[2]
 };
 
+// The most bytes a call may write to the reply's buffer (kSyscall with out_arg).
+inline constexpr int kOutBytes = 256;
+
 struct Request {
   uint32_t op = 0;
   int32_t str_arg = -1;
+  // kSyscall: a[out_arg] is the server's buffer of kOutBytes, returned in Reply::out
+  // (mincore's vector) when out_arg >= 0.
+  int32_t out_arg = -1;
   uint64_t nr = 0;
   uint64_t a[6] = {};
   char str[256] = {};
@@ -34,6 +40,7 @@ struct Request {
 struct Reply {
   int64_t ret = 0;  // the raw return value, -errno on failure
   uint64_t value[2] = {};
+  uint8_t out[kOutBytes] = {};  // see Request::out_arg
 };
 
 }  // namespace mmsim::scenario::host_protocol

@@ -180,6 +180,8 @@ int main() {
         req.str[sizeof(req.str) - 1] = 0;
         if (req.str_arg >= 0 && req.str_arg < 6)
           a[req.str_arg] = reinterpret_cast<uint64_t>(req.str);
+        if (req.out_arg >= 0 && req.out_arg < 6)
+          a[req.out_arg] = reinterpret_cast<uint64_t>(rep.out);
         errno = 0;
         rep.ret = Result(syscall(static_cast<long>(req.nr), a[0], a[1], a[2], a[3], a[4], a[5]));
         break;

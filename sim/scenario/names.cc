@@ -17,6 +17,7 @@
 #include "absl/strings/match.h"
 #include "absl/strings/str_cat.h"
 #include "absl/strings/str_split.h"
+#include "mmsim/mm_types.h"
 #include "mmsim/procfs.h"
 #include "mmsim/syscalls.h"
 #include "mmsim/types.h"
@@ -160,37 +161,6 @@ constexpr const char* kCapabilities[] = {
     "CAP_CHECKPOINT_RESTORE",
 };
 
-constexpr SyscallInfo kSyscalls[] = {
-    {"mmap", 6, 6, "mmap(addr, len, prot, flags, fd, offset)"},
-    {"munmap", 2, 2, "munmap(addr, len)"},
-    {"mprotect", 3, 3, "mprotect(addr, len, prot)"},
-    {"madvise", 3, 3, "madvise(addr, len, advice)"},
-    {"msync", 3, 3, "msync(addr, len, flags)"},
-    {"brk", 1, 1, "brk(addr)"},
-    {"mlock", 2, 2, "mlock(addr, len)"},
-    {"mlock2", 3, 3, "mlock2(addr, len, flags)"},
-    {"munlock", 2, 2, "munlock(addr, len)"},
-    {"mlockall", 1, 1, "mlockall(flags)"},
-    {"munlockall", 0, 0, "munlockall()"},
-    {"setrlimit", 3, 3, "setrlimit(resource, cur, max)"},
-    {"getrlimit", 1, 1, "getrlimit(resource)"},
-    {"prctl", 5, 5, "prctl(PR_SET_VMA, PR_SET_VMA_ANON_NAME, addr, len, \"name\")"},
-    {"capset", 1, 41, "capset(+CAP_X, -CAP_Y, ...)"},
-    {"open", 2, 2, "open(\"path\", flags)"},
-    {"close", 1, 1, "close(fd)"},
-    {"fork", 0, 0, "B = fork() (B names the child task)"},
-    {"clone", 1, 1, "T = clone(CLONE_VM|CLONE_FS|CLONE_FILES|CLONE_SIGHAND|CLONE_THREAD)"},
-    {"execve", 1, 3, "execve(\"/path\"[, NULL, NULL])"},
-    {"exit", 0, 1, "exit([status])"},
-    {"swapon", 1, 2, "swapon(\"/path\"[, SWAP_FLAG_PREFER|prio])"},
-    {"swapoff", 1, 1, "swapoff(\"/path\")"},
-};
-
-constexpr const char* kNotModelled[] = {
-    "vfork",  "clone3", "execveat", "exit_group",      "mremap",           "mseal",
-    "shmget", "shmat",  "shmctl",   "process_madvise", "remap_file_pages", "userfaultfd",
-};
-
 std::vector<std::string> SplitWords(const std::string& s, char sep) {
   std::vector<std::string> out;
   for (absl::string_view w : absl::StrSplit(s, sep, absl::SkipWhitespace())) {
@@ -293,26 +263,6 @@ const std::vector<std::string>& CapabilityNames() {
   return *v;
 }
 
-const SyscallInfo* LookupSyscall(absl::string_view name) {
-  for (const SyscallInfo& s : kSyscalls) {
-    if (name == s.name) return &s;
-  }
-  return nullptr;
-}
-
-std::vector<std::string> SyscallNames() {
-  std::vector<std::string> v;
-  for (const SyscallInfo& s : kSyscalls) v.push_back(s.name);
-  return v;
-}
-
-const char* NotModelledSyscall(absl::string_view name) {
-  for (const char* n : kNotModelled) {
-    if (name == n) return n;
-  }
-  return nullptr;
-}
-
 bool IsKernelMadvise(uint64_t advice) {
   for (const NamedValue& nv : kMadvise) {
     if (nv.value == advice) return true;
@@ -351,6 +301,22 @@ const std::vector<std::string>& VmFlagMnemonics() {
   static const auto* v =
       new std::vector<std::string>(SplitWords(vm_flags_mnemonics(~uint64_t{0}), ' '));
   return *v;
+}
+
+const std::vector<std::string>& LruListNames() {
+  static const auto* v = new std::vector<std::string>{
+      "inactive_anon", "active_anon", "inactive_file", "active_file", "unevictable"};
+  static_assert(LRU_INACTIVE_ANON == 0 && LRU_ACTIVE_ANON == 1 && LRU_INACTIVE_FILE == 2 &&
+                LRU_ACTIVE_FILE == 3 && LRU_UNEVICTABLE == 4 && NR_LRU_LISTS == 5);
+  return *v;
+}
+
+int LookupLruList(absl::string_view name) {
+  const auto& v = LruListNames();
+  for (size_t i = 0; i < v.size(); ++i) {
+    if (v[i] == name) return static_cast<int>(i);
+  }
+  return -1;
 }
 
 size_t EditDistance(absl::string_view a, absl::string_view b) {

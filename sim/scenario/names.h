@@ -1,5 +1,5 @@
 // The names a scenario may use: C constants (PROT_*, MAP_*, MADV_*, ...), errno names,
-// capability names, the syscalls the language knows, and the fields of each /proc view.
+// capability names and the fields of each /proc view (the calls are in syscall_table.h).
 // Also the edit-distance "did you mean" helper every unknown name goes through.
 #ifndef MMSIM_SCENARIO_NAMES_H_
 #define MMSIM_SCENARIO_NAMES_H_
@@ -26,18 +26,6 @@ const std::vector<std::string>& ErrnoNames();
 std::optional<int> LookupCapability(absl::string_view name);
 const std::vector<std::string>& CapabilityNames();
 
-// A syscall of the language and how many arguments it takes.
-struct SyscallInfo {
-  const char* name;
-  int min_args;
-  int max_args;
-  const char* signature;  // "mlock(addr, len)"
-};
-const SyscallInfo* LookupSyscall(absl::string_view name);
-std::vector<std::string> SyscallNames();
-// Calls the kernel has but the model does not implement yet; nullptr if not one of them.
-const char* NotModelledSyscall(absl::string_view name);
-
 // MADV_* advice values that Linux 6.18 accepts (whether or not the model implements them).
 bool IsKernelMadvise(uint64_t advice);
 
@@ -54,6 +42,11 @@ const FieldInfo* FindField(const std::vector<FieldInfo>& fields, absl::string_vi
 // kpageflags_names() words, and VmFlags mnemonics.
 const std::vector<std::string>& KpageflagNames();
 const std::vector<std::string>& VmFlagMnemonics();
+
+// The LRU lists as `expect lru LIST` names them, indexed by enum LruList (LRU_INACTIVE_ANON..).
+const std::vector<std::string>& LruListNames();
+// The LruList of a name, or -1.
+int LookupLruList(absl::string_view name);
 
 // "did you mean 'X'?" for the closest candidate within a small edit distance, or "".
 std::string DidYouMean(absl::string_view name, const std::vector<std::string>& candidates);

@@ -9,6 +9,7 @@
 #include <sstream>
 #include <utility>
 
+#include "absl/container/flat_hash_map.h"
 #include "absl/container/flat_hash_set.h"
 #include "absl/strings/ascii.h"
 #include "absl/strings/escaping.h"
@@ -21,6 +22,7 @@
 #include "sim/scenario/names.h"
 #include "sim/scenario/scenario.h"
 #include "sim/scenario/status_macros.h"
+#include "sim/scenario/syscall_table.h"
 
 namespace mmsim::scenario {
 
@@ -28,13 +30,16 @@ namespace {
 
 constexpr int kMaxIncludeDepth = 16;
 constexpr int kMaxExprDepth = 64;
+// `repeat` bounds: iterations of one loop, and steps a file may unroll to in total.
+constexpr uint64_t kMaxRepeat = 100000;
+constexpr uint64_t kMaxUnrolledLines = 200000;
 // The largest machine a scenario may ask for: the folio table is reserved whole.
 constexpr uint64_t kMaxRamBytes = 64ull << 30;
 
 const std::vector<std::string>& Keywords() {
-  static const auto* v =
-      new std::vector<std::string>{"title",  "teaches", "machine", "include", "file",  "task",
-                                   "sysctl", "expect",  "mark",    "show",    "drain", "reclaim"};
+  static const auto* v = new std::vector<std::string>{
+      "title",  "teaches", "machine", "include", "file",    "task",  "sysctl",
+      "expect", "mark",    "show",    "drain",   "reclaim", "repeat"};
   return *v;
 }
 
@@ -42,17 +47,6 @@ const std::vector<std::string>& MmCounters() {
   static const auto* v =
       new std::vector<std::string>{"map_count", "locked_vm", "pinned_vm", "total_vm", "data_vm",
                                    "exec_vm",   "stack_vm",  "min_flt",   "maj_flt"};
-  return *v;
-}
-
-// Calls whose first argument is a quoted path.
-bool PathCall(const std::string& call) {
-  return call == "open" || call == "execve" || call == "swapon" || call == "swapoff";
-}
-
-const std::vector<std::string>& LruNames() {
-  static const auto* v = new std::vector<std::string>{
-      "inactive_anon", "active_anon", "inactive_file", "active_file", "unevictable"};
   return *v;
 }
 
@@ -244,7 +238,7 @@ absl::Status Lex(const std::string& raw, Line* l) {
       t.kind = Token::kString;
       t.text = std::move(s);
       i = j;
-    } else if (absl::string_view("()[],=+-*|:!/").find(c) != absl::string_view::npos) {
+    } else if (absl::string_view("()[],=+-*|:!/<>").find(c) != absl::string_view::npos) {
       t.kind = Token::kPunct;
       t.text = std::string(1, c);
       ++i;
@@ -253,7 +247,7 @@ absl::Status Lex(const std::string& raw, Line* l) {
                               ? absl::StrCat("'", std::string(1, c), "'")
                               : absl::StrFormat("byte 0x%02x", static_cast<unsigned char>(c));
       return ErrorAt(l->file, l->number, t.col, absl::StrCat("unexpected character ", shown),
-                     "a name, a number, a string or one of ( ) , = + - * | : !");
+                     "a name, a number, a string or one of ( ) [ ] , = + - * | : ! < >");
     }
     t.end = i;
     last_end = i;
@@ -281,7 +275,14 @@ class Parser {
   Scenario& scenario() { return sc_; }
 
  private:
+  absl::Status ParseLines(const std::vector<std::string>& lines, size_t begin, size_t end,
+                          const std::string& file, int depth);
   absl::Status ParseLine(Line& l, const std::vector<std::string>& lines, size_t* index);
+  absl::Status ParseRepeat(Line& l, const std::vector<std::string>& lines, size_t* index,
+                           int depth);
+  absl::StatusOr<std::string> ParseName(Line& l);
+  absl::StatusOr<uint64_t> ConstantValue(Line& l, const Token& at, const Expr& e,
+                                         absl::string_view what);
   absl::Status ParseMachine(Line& l);
   absl::Status ParseInclude(Line& l, int depth);
   absl::Status ParseFile(Line& l);
@@ -326,6 +327,10 @@ class Parser {
   std::vector<std::string> tasks_;
   std::vector<std::string> exited_;  // tasks that called exit(): no later step may name them
   std::string raw_line_;             // the physical line being parsed (token offsets index into it)
+  size_t block_end_ = 0;             // the end of the lines being parsed (a `repeat` block's)
+  // The loop variables of the enclosing `repeat`s and their values in this iteration.
+  absl::flat_hash_map<std::string, uint64_t> loop_vars_;
+  uint64_t unrolled_ = 0;  // lines parsed inside `repeat` blocks so far
 };
 
 absl::Status Parser::ExpectEnd(Line& l, absl::string_view what) {
@@ -466,11 +471,27 @@ absl::StatusOr<Expr> Parser::ParseUnary(Line& l, bool word, int depth) {
     return e;
   }
   if (t.kind == Token::kIdent) {
+    if (l.is_punct('[', 1) && !l.peek(1).space_before) {
+      ASSIGN_OR_RETURN(std::string name, ParseName(l));
+      if (!symbols_.contains(name)) {
+        return ErrorAt(l, t, absl::StrCat("unknown name '", name, "'"),
+                       "a symbol bound by `x = call(...)`", DidYouMean(name, symbol_list_));
+      }
+      e.kind = Expr::kSymbol;
+      e.name = name;
+      e.uses_symbol = true;
+      return e;
+    }
     l.next();
     if (auto c = LookupConstant(t.text)) {
       e.kind = Expr::kNumber;
       e.value = *c;
       e.names_only = true;
+      return e;
+    }
+    if (auto it = loop_vars_.find(t.text); it != loop_vars_.end()) {
+      e.kind = Expr::kNumber;
+      e.value = it->second;
       return e;
     }
     if (symbols_.contains(t.text)) {
@@ -498,12 +519,35 @@ absl::StatusOr<Expr> Parser::ParseUnary(Line& l, bool word, int depth) {
 
 absl::Status Parser::ParseText(const std::string& text, const std::string& file, int depth) {
   std::vector<std::string> lines = absl::StrSplit(text, '\n');
-  for (size_t i = 0; i < lines.size(); ++i) {
+  for (std::string& raw : lines) {
+    if (!raw.empty() && raw.back() == '\r') raw.pop_back();
+  }
+  return ParseLines(lines, 0, lines.size(), file, depth);
+}
+
+namespace {
+// The blanks a line starts with.
+size_t Indent(absl::string_view raw) {
+  size_t n = 0;
+  while (n < raw.size() && (raw[n] == ' ' || raw[n] == '\t')) ++n;
+  return n;
+}
+// A line with nothing to parse (blank or a comment).
+bool Empty(absl::string_view raw) {
+  absl::string_view s = absl::StripLeadingAsciiWhitespace(raw);
+  return s.empty() || s[0] == '#';
+}
+}  // namespace
+
+absl::Status Parser::ParseLines(const std::vector<std::string>& lines, size_t begin, size_t end,
+                                const std::string& file, int depth) {
+  const size_t saved_end = block_end_;
+  block_end_ = end;
+  for (size_t i = begin; i < end; ++i) {
     Line l;
     l.file = file;
     l.number = static_cast<int>(i) + 1;
-    std::string& raw = lines[i];
-    if (!raw.empty() && raw.back() == '\r') raw.pop_back();
+    const std::string& raw = lines[i];
     absl::string_view stripped = absl::StripLeadingAsciiWhitespace(raw);
     // title: and teaches: take the rest of the line as prose (apostrophes and all).
     for (const char* key : {"title", "teaches"}) {
@@ -530,9 +574,108 @@ absl::Status Parser::ParseText(const std::string& text, const std::string& file,
       RETURN_IF_ERROR(ParseInclude(l, depth));
       continue;
     }
+    if (l.is_ident("repeat")) {
+      RETURN_IF_ERROR(ParseRepeat(l, lines, &i, depth));
+      continue;
+    }
     RETURN_IF_ERROR(ParseLine(l, lines, &i));
   }
+  block_end_ = saved_end;
   return absl::OkStatus();
+}
+
+absl::StatusOr<uint64_t> Parser::ConstantValue(Line& l, const Token& at, const Expr& e,
+                                               absl::string_view what) {
+  if (e.uses_symbol) {
+    return ErrorAt(l, at, absl::StrCat("'", e.text, "' uses a symbol"), what,
+                   "symbols have values only when the scenario runs");
+  }
+  std::function<uint64_t(const Expr&)> eval = [&](const Expr& x) -> uint64_t {
+    switch (x.kind) {
+      case Expr::kNumber:
+        return x.value;
+      case Expr::kSymbol:
+        return 0;
+      case Expr::kNegate:
+        return uint64_t{0} - eval(*x.lhs);
+      case Expr::kBinary:
+        return Expr::apply(x.op, eval(*x.lhs), eval(*x.rhs));
+    }
+    return 0;
+  };
+  return eval(e);
+}
+
+// `repeat i N:` and the block indented under it: the block is parsed N times, with i = 0,
+// 1, ..., N-1 a constant in its expressions and in names such as a[i].
+absl::Status Parser::ParseRepeat(Line& l, const std::vector<std::string>& lines, size_t* index,
+                                 int depth) {
+  const Token& kw = l.next();
+  const Token& vt = l.peek();
+  ASSIGN_OR_RETURN(std::string var, ExpectIdent(l, "a loop variable such as i"));
+  RETURN_IF_ERROR(CheckNewName(l, vt, "loop variable"));
+  if (symbols_.contains(var) || loop_vars_.contains(var) ||
+      std::find(tasks_.begin(), tasks_.end(), var) != tasks_.end()) {
+    return ErrorAt(l, vt, absl::StrCat("'", var, "' is already a name"),
+                   "a new loop variable name");
+  }
+  if (l.at_end()) return ErrorAt(l, l.peek(), "found end of line", "a count such as 2000");
+  const Token& nt = l.peek();
+  ASSIGN_OR_RETURN(Expr count_expr, ParseExpr(l, true));
+  ASSIGN_OR_RETURN(uint64_t count, ConstantValue(l, nt, count_expr, "a constant count"));
+  if (count > kMaxRepeat) {
+    return ErrorAt(l, nt, absl::StrCat("repeat count ", count),
+                   absl::StrCat("at most ", kMaxRepeat, " iterations"));
+  }
+  RETURN_IF_ERROR(ExpectPunct(l, ':', "':' after the count (the block follows, indented)"));
+  RETURN_IF_ERROR(ExpectEnd(l));
+  // The block: the following lines indented more than this one.
+  const size_t indent = Indent(lines[*index]);
+  const size_t begin = *index + 1;
+  size_t end = begin;
+  uint64_t body = 0;  // statement lines in the block
+  while (end < block_end_) {
+    if (!Empty(lines[end])) {
+      if (Indent(lines[end]) <= indent) break;
+      ++body;
+    }
+    ++end;
+  }
+  if (body == 0) {
+    return ErrorAt(l, kw, "'repeat' without a block",
+                   "statements on the following lines, indented more than `repeat`");
+  }
+  // Every iteration parses the block again: bound the lines parsed in all.
+  unrolled_ += count * body;
+  if (unrolled_ > kMaxUnrolledLines) {
+    return ErrorAt(l, nt, "`repeat` blocks unrolled to too many lines",
+                   absl::StrCat("at most ", kMaxUnrolledLines, " lines in all"));
+  }
+  const std::string file = l.file;
+  for (uint64_t k = 0; k < count; ++k) {
+    loop_vars_[var] = k;
+    RETURN_IF_ERROR(ParseLines(lines, begin, end, file, depth));
+  }
+  loop_vars_.erase(var);
+  *index = end - 1;
+  return absl::OkStatus();
+}
+
+// A name, indexed or not: `a`, `a[i]`, `a[i+1][2]` -> "a", "a[3]", "a[4][2]". Indices are
+// constant expressions (numbers and loop variables).
+absl::StatusOr<std::string> Parser::ParseName(Line& l) {
+  ASSIGN_OR_RETURN(std::string name, ExpectIdent(l, "a name"));
+  while (l.is_punct('[') && !l.peek().space_before) {
+    l.next();
+    const Token& it = l.peek();
+    ASSIGN_OR_RETURN(Expr e, ParseOr(l, false, 0));
+    e.text = raw_line_.substr(it.begin, l.tokens[l.pos > 0 ? l.pos - 1 : 0].end - it.begin);
+    ASSIGN_OR_RETURN(uint64_t v,
+                     ConstantValue(l, it, e, "a constant index (a number or a loop variable)"));
+    RETURN_IF_ERROR(ExpectPunct(l, ']', "']' to close the index"));
+    absl::StrAppend(&name, "[", v, "]");
+  }
+  return name;
 }
 
 absl::Status Parser::ParseLine(Line& l, const std::vector<std::string>& lines, size_t* index) {
@@ -872,22 +1015,34 @@ absl::Status Parser::ParseTaskStep(Line& l, const std::string& task) {
   }
   Step s = NewStep(l, Step::kCall);
   s.task = task;
-  if (l.is_punct('=', 1)) {
-    const Token& st = l.next();
-    if (!symbols_.contains(st.text)) {
+  bool indexed = false;
+  if (l.is_punct('=', 1) || (l.is_punct('[', 1) && !l.peek(1).space_before)) {
+    const Token& st = l.peek();
+    indexed = l.is_punct('[', 1);
+    ASSIGN_OR_RETURN(std::string name, ParseName(l));
+    if (!symbols_.contains(name)) {
       if (LookupConstant(st.text)) {
         return ErrorAt(l, st, absl::StrCat("'", st.text, "' is a constant"),
                        "a symbol name to bind the result to");
       }
+      if (loop_vars_.contains(st.text)) {
+        return ErrorAt(l, st, absl::StrCat("'", st.text, "' is a loop variable"),
+                       "a symbol name to bind the result to");
+      }
       RETURN_IF_ERROR(CheckNewName(l, st, "symbol"));
     }
-    s.symbol = st.text;
-    l.next();  // '='
+    s.symbol = name;
+    RETURN_IF_ERROR(ExpectPunct(l, '=', absl::StrCat("'=' after ", name)));
   }
+  const size_t call_pos = l.pos;
   RETURN_IF_ERROR(ParseCall(l, &s));
-  if (s.call == "fork" || s.call == "clone") {
+  if (s.row->names_task) {
     // `A: B = fork()`: the name on the left is the child task's.
-    const Token& call_tok = l.tokens[s.symbol.empty() ? 2 : 4];  // after `A :`
+    const Token& call_tok = l.tokens[call_pos];
+    if (indexed) {
+      return ErrorAt(l, l.tokens[2], absl::StrCat("task name '", s.symbol, "'"),
+                     "a plain name (indices are for symbols)");
+    }
     if (s.symbol.empty()) {
       return ErrorAt(l, call_tok, absl::StrCat(s.call, "() without a name for the new task"),
                      absl::StrCat("`", task, ": B = ", s.call, "(...)`, B naming the child"));
@@ -910,7 +1065,7 @@ absl::Status Parser::ParseTaskStep(Line& l, const std::string& task) {
     symbols_.insert(s.symbol);
     symbol_list_.push_back(s.symbol);
   }
-  if (s.call == "exit") exited_.push_back(task);
+  if (s.row->ends_task) exited_.push_back(task);
   sc_.steps.push_back(std::move(s));
   return absl::OkStatus();
 }
@@ -925,21 +1080,21 @@ absl::Status Parser::ParseCall(Line& l, Step* s) {
     return ErrorAt(l, nt, absl::StrCat("'", nm, "' is not modelled yet"),
                    absl::StrCat("one of ", absl::StrJoin(SyscallNames(), ", ")));
   }
-  const SyscallInfo* info = LookupSyscall(nt.text);
+  const SyscallRow* info = LookupSyscall(nt.text);
   if (!info) {
     return ErrorAt(l, nt, absl::StrCat("unknown syscall '", nt.text, "'"),
                    "a syscall such as mmap, mlock, munlock", DidYouMean(nt.text, SyscallNames()));
   }
   s->call = info->name;
+  s->row = info;
   RETURN_IF_ERROR(ExpectPunct(l, '(', absl::StrCat("'(' after ", info->name)));
-  const bool is_capset = s->call == "capset";
   while (!l.is_punct(')')) {
     if (l.at_end()) return ErrorAt(l, l.peek(), "found end of line", "')' to close the call");
     if (!s->args.empty()) RETURN_IF_ERROR(ExpectPunct(l, ',', "',' or ')'"));
-    const int index = static_cast<int>(s->args.size());
+    const char kind = ArgKindAt(*info, s->args.size());
     const Token& at = l.peek();
     Arg a;
-    if (is_capset) {
+    if (kind == 'c') {
       if (!l.is_punct('+') && !l.is_punct('-')) {
         return ErrorAt(l, at, absl::StrCat("found ", Describe(at)),
                        "+CAP_NAME (raise) or -CAP_NAME (drop)");
@@ -956,29 +1111,24 @@ absl::Status Parser::ParseCall(Line& l, Step* s) {
       a.cap = *bit;
       a.text = absl::StrCat(a.cap_sign > 0 ? "+" : "-", cap);
     } else if (at.kind == Token::kString) {
-      const bool string_ok =
-          (PathCall(s->call) && index == 0) || (s->call == "prctl" && index == 4);
-      if (!string_ok) {
+      if (kind != 'p' && kind != 'n') {
         return ErrorAt(l, at, absl::StrCat("found ", Describe(at)), "an integer expression",
-                       absl::StrCat("the call is ", info->signature));
+                       absl::StrCat("the call is ", info->usage));
       }
       l.next();
       a.kind = Arg::kString;
       a.str = at.text;
       a.text = absl::StrCat("\"", absl::CEscape(at.text), "\"");
+    } else if (kind == 'p') {
+      return ErrorAt(l, at, absl::StrCat("found ", Describe(at)), "a quoted path",
+                     absl::StrCat("the call is ", info->usage));
+    } else if (kind == 'n' && at.kind == Token::kIdent && at.text == "NULL") {
+      l.next();
+      a.kind = Arg::kNull;
+      a.text = "NULL";
     } else {
-      if (PathCall(s->call) && index == 0) {
-        return ErrorAt(l, at, absl::StrCat("found ", Describe(at)), "a quoted path",
-                       absl::StrCat("the call is ", info->signature));
-      }
-      if (s->call == "prctl" && index == 4 && at.kind == Token::kIdent && at.text == "NULL") {
-        l.next();
-        a.kind = Arg::kNull;
-        a.text = "NULL";
-      } else {
-        ASSIGN_OR_RETURN(a.expr, ParseExpr(l, false));
-        a.text = a.expr.text;
-      }
+      ASSIGN_OR_RETURN(a.expr, ParseExpr(l, false));
+      a.text = a.expr.text;
     }
     s->args.push_back(std::move(a));
   }
@@ -989,35 +1139,13 @@ absl::Status Parser::ParseCall(Line& l, Step* s) {
         l, close, absl::StrCat("found ", n, " argument", n == 1 ? "" : "s", " to ", info->name),
         absl::StrCat(info->min_args == info->max_args ? absl::StrCat(info->min_args)
                                                       : absl::StrCat(info->min_args, " or more"),
-                     ": ", info->signature));
+                     ": ", info->usage));
   }
-  // prctl: only PR_SET_VMA / PR_SET_VMA_ANON_NAME is modelled.
-  if (s->call == "prctl") {
-    const Arg& op = s->args[0];
-    const Arg& sub = s->args[1];
-    if (op.kind != Arg::kExpr || op.expr.uses_symbol || op.expr.kind != Expr::kNumber ||
-        op.expr.value != static_cast<uint64_t>(PR_SET_VMA)) {
-      return ErrorAt(l.file, l.number, op.expr.loc.col,
-                     absl::StrCat("prctl option '", op.text, "'"),
-                     "PR_SET_VMA (the only prctl modelled)");
-    }
-    if (sub.kind != Arg::kExpr || sub.expr.uses_symbol || sub.expr.kind != Expr::kNumber ||
-        sub.expr.value != static_cast<uint64_t>(PR_SET_VMA_ANON_NAME)) {
-      return ErrorAt(l.file, l.number, sub.expr.loc.col,
-                     absl::StrCat("PR_SET_VMA attribute '", sub.text, "'"), "PR_SET_VMA_ANON_NAME");
-    }
-    if (s->args[4].kind == Arg::kExpr) {
-      return ErrorAt(l.file, l.number, s->args[4].expr.loc.col,
-                     absl::StrCat("found '", s->args[4].text, "'"), "a quoted name or NULL");
-    }
-  }
-  if (s->call == "madvise") {
-    const Expr& adv = s->args[2].expr;
-    if (!adv.uses_symbol && adv.kind == Expr::kNumber && IsKernelMadvise(adv.value) &&
-        !control::madvise_is_modelled(static_cast<int>(adv.value))) {
-      return ErrorAt(l.file, l.number, adv.loc.col,
-                     absl::StrCat("madvise advice '", adv.text, "' is not modelled yet"),
-                     "an advice the model implements (see docs/fidelity.md)");
+  if (info->check) {
+    if (std::optional<ArgProblem> p = info->check(s->args)) {
+      const Arg& a = s->args[p->arg];
+      const int col = a.kind == Arg::kExpr ? a.expr.loc.col : close.col;
+      return ErrorAt(l.file, l.number, col, p->found, p->expected);
     }
   }
   // The expected result.
@@ -1051,6 +1179,16 @@ absl::Status Parser::ParseCall(Line& l, Step* s) {
     }
     const size_t end = l.tokens[l.pos > 0 ? l.pos - 1 : 0].end;
     s->expect_result.text = end > begin ? raw_line_.substr(begin, end - begin) : "";
+    // `= 0 "11010"`: what the call writes (mincore's vector, a character a page).
+    if (l.peek().kind == Token::kString) {
+      const Token& ot = l.next();
+      if (!s->row->host.out_arg_writes()) {
+        return ErrorAt(l, ot, absl::StrCat("found ", Describe(ot)), "end of line",
+                       absl::StrCat(s->call, " writes nothing a scenario can compare"));
+      }
+      s->expect_result.has_output = true;
+      s->expect_result.output = ot.text;
+    }
   }
   return ExpectEnd(l, "end of line (or `= RESULT`)");
 }
@@ -1104,10 +1242,21 @@ absl::StatusOr<ExpectedValue> Parser::ParseExpectedValue(Line& l, bool allow_del
                                                          const std::string& field) {
   ExpectedValue v;
   const Token& eq = l.peek();
-  if (!l.is_punct('=')) {
-    return ErrorAt(l, eq, absl::StrCat("found ", Describe(eq)), absl::StrCat("'=' after ", field));
+  auto then_eq = [&] { return l.is_punct('=', 1) && !l.peek(1).space_before; };
+  if (l.is_punct('=')) {
+    v.cmp = Cmp::kEq;
+  } else if (l.is_punct('!') && then_eq()) {
+    v.cmp = Cmp::kNe;
+  } else if (l.is_punct('<')) {
+    v.cmp = then_eq() ? Cmp::kLe : Cmp::kLt;
+  } else if (l.is_punct('>')) {
+    v.cmp = then_eq() ? Cmp::kGe : Cmp::kGt;
+  } else {
+    return ErrorAt(l, eq, absl::StrCat("found ", Describe(eq)),
+                   absl::StrCat("'=' (or != < <= > >=) after ", field));
   }
   l.next();
+  if (v.cmp == Cmp::kNe || v.cmp == Cmp::kLe || v.cmp == Cmp::kGe) l.next();
   const Token& first = l.peek();
   if (first.kind == Token::kEnd) return ErrorAt(l, first, "found end of line", "a value");
   if (allow_delta && (l.is_punct('+') || l.is_punct('-'))) {
@@ -1171,10 +1320,10 @@ absl::Status Parser::ParseExpect(Line& l, const std::vector<std::string>& lines,
     x.kind = Expectation::kLru;
     const Token& ft = l.peek();
     ASSIGN_OR_RETURN(x.field, ExpectIdent(l, "an LRU list such as unevictable"));
-    if (std::find(LruNames().begin(), LruNames().end(), x.field) == LruNames().end()) {
+    if (std::find(LruListNames().begin(), LruListNames().end(), x.field) == LruListNames().end()) {
       return ErrorAt(l, ft, absl::StrCat("unknown LRU list '", x.field, "'"),
-                     absl::StrCat("one of ", absl::StrJoin(LruNames(), ", ")),
-                     DidYouMean(x.field, LruNames()));
+                     absl::StrCat("one of ", absl::StrJoin(LruListNames(), ", ")),
+                     DidYouMean(x.field, LruListNames()));
     }
     ASSIGN_OR_RETURN(x.expected, ParseExpectedValue(l, true, false, x.field));
     sc_.steps.push_back(std::move(s));
@@ -1191,9 +1340,10 @@ absl::Status Parser::ParseExpect(Line& l, const std::vector<std::string>& lines,
     RETURN_IF_ERROR(ExpectPunct(l, ':', "':' after maps (the rows follow, indented)"));
     RETURN_IF_ERROR(ExpectEnd(l));
     // Indented rows: START END PERMS [mnemonics...]
-    while (*index + 1 < lines.size()) {
+    const size_t indent = Indent(lines[*index]);
+    while (*index + 1 < block_end_) {
       const std::string& raw = lines[*index + 1];
-      if (raw.empty() || (raw[0] != ' ' && raw[0] != '\t')) break;
+      if (raw.empty() || Indent(raw) <= indent) break;
       Line row;
       row.file = l.file;
       row.number = static_cast<int>(*index) + 2;

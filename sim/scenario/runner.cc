@@ -13,6 +13,7 @@
 #include "mmsim/syscalls.h"
 #include "sim/scenario/names.h"
 #include "sim/scenario/status_macros.h"
+#include "sim/scenario/syscall_table.h"
 #include "sim/scenario/views.h"
 
 namespace mmsim::scenario {
@@ -29,7 +30,10 @@ std::string ShowArg(const Arg& a, uint64_t value) {
   return absl::StrCat(static_cast<int64_t>(value));
 }
 
-bool ReturnsAddress(const std::string& call) { return call == "mmap" || call == "brk"; }
+bool ReturnsAddress(const std::string& call) {
+  const SyscallRow* row = LookupSyscall(call);
+  return row && row->result == ResultFormat::kAddress;
+}
 
 // The field's number: "8 kB" -> 8.
 absl::StatusOr<int64_t> FieldNumber(const std::string& view, const std::string& field) {
@@ -195,123 +199,33 @@ absl::Status Runner::RunCall(const Step& s, StepResult* r) {
     }
     shown.push_back(ShowArg(s.args[i], v[i]));
   }
-  auto range = [&](uint64_t start, uint64_t len) {
-    r->has_range = true;
-    r->range_start = start & PAGE_MASK;
-    const uint64_t end = start + len;
-    r->range_end = end < start || PAGE_ALIGN(end) < end ? PAGE_MASK : PAGE_ALIGN(end);
-  };
+  const SyscallRow& row = *s.row;
+  auto outcome = row.model(CallContext{*t, s.args, v});
+  if (!outcome.ok()) return StepError(s, outcome.status().message());
+  const long res = outcome->result;
   const std::string& c = s.call;
-  long res = 0;
-  std::string extra;
-  if (c == "mmap") {
-    res = sys_mmap(*t, v[0], v[1], v[2], v[3], static_cast<int>(v[4]), v[5]);
-    if (res >= 0) {
-      range(static_cast<uint64_t>(res), v[1]);
-      mapped_[s.task].push_back({r->range_start, r->range_end});
-    } else {
-      range(v[0], v[1]);
-    }
-  } else if (c == "munmap") {
-    range(v[0], v[1]);
-    res = sys_munmap(*t, v[0], v[1]);
-  } else if (c == "mprotect") {
-    range(v[0], v[1]);
-    res = sys_mprotect(*t, v[0], v[1], v[2]);
-  } else if (c == "madvise") {
-    if (IsKernelMadvise(v[2]) && !control::madvise_is_modelled(static_cast<int>(v[2]))) {
-      return StepError(s, absl::StrCat("madvise advice ", v[2], " is not modelled yet"));
-    }
-    range(v[0], v[1]);
-    res = sys_madvise(*t, v[0], v[1], static_cast<int>(v[2]));
-  } else if (c == "msync") {
-    range(v[0], v[1]);
-    res = sys_msync(*t, v[0], v[1], static_cast<int>(v[2]));
-  } else if (c == "brk") {
-    const uint64_t old = t->mm->brk;
-    res = sys_brk(*t, v[0]);
-    const uint64_t now = t->mm->brk;
-    if (old != now) range(std::min(old, now), std::max(old, now) - std::min(old, now));
-  } else if (c == "mlock") {
-    range(v[0], v[1]);
-    res = sys_mlock(*t, v[0], v[1]);
-  } else if (c == "mlock2") {
-    range(v[0], v[1]);
-    res = sys_mlock2(*t, v[0], v[1], v[2]);
-  } else if (c == "munlock") {
-    range(v[0], v[1]);
-    res = sys_munlock(*t, v[0], v[1]);
-  } else if (c == "mlockall") {
-    res = sys_mlockall(*t, v[0]);
-  } else if (c == "munlockall") {
-    res = sys_munlockall(*t);
-  } else if (c == "setrlimit") {
-    const int resource = v[0] >= static_cast<uint64_t>(kNumRlimits) ? -1 : static_cast<int>(v[0]);
-    res = sys_setrlimit(*t, resource, v[1], v[2]);
-  } else if (c == "getrlimit") {
-    const int resource = v[0] >= static_cast<uint64_t>(kNumRlimits) ? -1 : static_cast<int>(v[0]);
-    uint64_t cur = 0, max = 0;
-    res = sys_getrlimit(*t, resource, &cur, &max);
-    if (res == 0) {
-      auto lim = [](uint64_t x) {
-        return x == RLIM_INFINITY_VALUE ? std::string("RLIM_INFINITY") : absl::StrCat(x);
-      };
-      extra = absl::StrCat(" {rlim_cur=", lim(cur), ", rlim_max=", lim(max), "}");
-      if (!s.symbol.empty()) symbols_[s.symbol] = cur;
-    }
-  } else if (c == "prctl") {
-    range(v[2], v[3]);
-    const Arg& name = s.args[4];
-    res = sys_prctl_set_vma_anon_name(*t, v[2], v[3],
-                                      name.kind == Arg::kNull ? nullptr : name.str.c_str());
-  } else if (c == "capset") {
-    uint64_t eff = t->cap_effective, perm = t->cap_permitted;
-    for (const Arg& a : s.args) {
-      const uint64_t bit = uint64_t{1} << a.cap;
-      if (a.cap_sign > 0) {
-        eff |= bit;
-      } else {
-        eff &= ~bit;
-        perm &= ~bit;
-      }
-    }
-    res = sys_capset(*t, eff, perm);
-  } else if (c == "open") {
-    res = sys_open(*t, s.args[0].str, static_cast<int>(v[1]));
-  } else if (c == "close") {
-    res = sys_close(*t, static_cast<int>(v[0]));
-  } else if (c == "fork" || c == "clone") {
-    const uint64_t flags = c == "clone" ? v[0] : 0;
-    constexpr uint64_t kCloneVm = 0x100, kCloneSighand = 0x800, kCloneThread = 0x10000;
-    // copy_process: a thread group shares signal handlers, which need a shared mm.
-    if ((flags & kCloneThread) && !(flags & kCloneSighand)) {
-      res = -EINVAL;
-    } else if ((flags & kCloneSighand) && !(flags & kCloneVm)) {
-      res = -EINVAL;
-    } else {
-      res = (flags & kCloneVm) ? sys_clone_thread(*t) : sys_fork(*t);
-    }
-    if (res > 0) {
-      Task* child = machine_->find_task(static_cast<int>(res));
-      if (!child) return StepError(s, "the new task was not found");
-      child->name = s.symbol;
-      tasks_[s.symbol] = child;
-      task_order_.push_back(s.symbol);
-    }
-  } else if (c == "execve") {
-    res = sys_execve(*t, Image::kProcess);
-  } else if (c == "exit") {
-    res = sys_exit(*t);
-  } else if (c == "swapon") {
-    res = sys_swapon(*t, s.args[0].str, s.args.size() > 1 ? static_cast<int>(v[1]) : 0);
-  } else if (c == "swapoff") {
-    res = sys_swapoff(*t, s.args[0].str);
-  } else {
-    return StepError(s, absl::StrCat("syscall ", c, " has no runner"));
+  const std::string& extra = outcome->extra;
+  r->has_range = outcome->has_range;
+  r->range_start = outcome->range_start;
+  r->range_end = outcome->range_end;
+  r->new_mapping = outcome->new_mapping;
+  r->has_output = outcome->has_output;
+  r->output = outcome->output;
+  if (outcome->new_mapping) mapped_[s.task].push_back({r->range_start, r->range_end});
+  if (row.names_task && res > 0) {
+    // `A: B = fork()`: B names the new task.
+    Task* child = machine_->find_task(static_cast<int>(res));
+    if (!child) return StepError(s, "the new task was not found");
+    child->name = s.symbol;
+    tasks_[s.symbol] = child;
+    task_order_.push_back(s.symbol);
   }
-  const bool names_task = c == "fork" || c == "clone";
-  if (!s.symbol.empty() && c != "getrlimit" && !names_task) {
-    symbols_[s.symbol] = static_cast<uint64_t>(res);
+  if (!s.symbol.empty() && !row.names_task) {
+    if (outcome->bound) {
+      symbols_[s.symbol] = *outcome->bound;
+    } else if (outcome->binds_result) {
+      symbols_[s.symbol] = static_cast<uint64_t>(res);
+    }
   }
   r->is_call = true;
   r->result = res;
@@ -346,6 +260,10 @@ absl::Status Runner::RunCall(const Step& s, StepResult* r) {
   if (!ok) {
     r->failures.push_back(
         absl::StrCat("expected ", c, " = ", x.text, ", found ", FormatResult(c, res)));
+  } else if (x.has_output && (!r->has_output || r->output != x.output)) {
+    r->failures.push_back(
+        absl::StrCat("expected ", c, " to write \"", x.output, "\", found ",
+                     r->has_output ? absl::StrCat("\"", r->output, "\"") : "nothing"));
   }
   return absl::OkStatus();
 }
@@ -385,25 +303,20 @@ absl::Status Runner::CheckValue(const Step& s, const ExpectedValue& v, int64_t a
                                 int64_t marked, const std::string& what, const std::string& unit,
                                 StepResult* r) {
   ASSIGN_OR_RETURN(uint64_t raw, Eval(v.value));
-  int64_t want = static_cast<int64_t>(raw);
-  if (v.bytes_to_kb) {
-    if (raw % 1024 != 0) {
-      return StepError(s, absl::StrCat(v.text, " is ", raw,
-                                       " bytes, not a whole number of kB, expected `N kB` or a "
-                                       "size such as 8K"));
-    }
-    want = static_cast<int64_t>(raw / 1024);
-  }
-  if (v.negative) want = -want;
+  auto wanted = WantedNumber(v, raw);
+  if (!wanted.ok()) return StepError(s, wanted.status().message());
+  const int64_t want = *wanted;
   const std::string u = unit.empty() ? "" : absl::StrCat(" ", unit);
   if (v.delta) {
     const int64_t got = actual - marked;
-    if (got != want) {
-      r->failures.push_back(absl::StrFormat("%s: expected %+d%s since mark, found %+d%s (%d -> %d)",
-                                            what, want, u, got, u, marked, actual));
+    if (!ExpectationHolds(v, got, want)) {
+      r->failures.push_back(absl::StrFormat("%s: expected %s since mark, found %+d%s (%d -> %d)",
+                                            what, WantedText(v, want, unit), got, u, marked,
+                                            actual));
     }
-  } else if (actual != want) {
-    r->failures.push_back(absl::StrCat(what, ": expected ", want, u, ", found ", actual, u));
+  } else if (!ExpectationHolds(v, actual, want)) {
+    r->failures.push_back(
+        absl::StrCat(what, ": expected ", WantedText(v, want, unit), ", found ", actual, u));
   }
   return absl::OkStatus();
 }
@@ -419,11 +332,8 @@ absl::Status Runner::RunExpect(const Step& s, StepResult* r) {
   }
   switch (x.kind) {
     case Expectation::kLru: {
-      int idx = 0;
-      static constexpr const char* kNames[NR_LRU_LISTS] = {
-          "inactive_anon", "active_anon", "inactive_file", "active_file", "unevictable"};
-      while (idx < NR_LRU_LISTS && x.field != kNames[idx]) ++idx;
-      if (idx == NR_LRU_LISTS) return StepError(s, absl::StrCat("no LRU list ", x.field));
+      const int idx = LookupLruList(x.field);
+      if (idx < 0) return StepError(s, absl::StrCat("no LRU list ", x.field));
       return CheckValue(s, x.expected, m.lru_lists[idx].nr, mark_lru_[idx],
                         absl::StrCat("lru ", x.field), "pages", r);
     }

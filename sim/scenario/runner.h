@@ -32,6 +32,10 @@ struct StepResult {
   // The address range the call named (page aligned), for explain's picture.
   bool has_range = false;
   uint64_t range_start = 0, range_end = 0;
+  bool new_mapping = false;  // the range is a new mapping (mmap)
+  // What the call wrote that a scenario can compare (mincore's vector, a character a page).
+  bool has_output = false;
+  std::string output;
 };
 
 class Runner {

@@ -10,9 +10,12 @@
 #include <vector>
 
 #include "absl/status/statusor.h"
+#include "absl/strings/string_view.h"
 #include "mmsim/machine.h"
 
 namespace mmsim::scenario {
+
+struct SyscallRow;  // sim/scenario/syscall_table.h
 
 // Where a step or token came from. Columns are 1-based.
 struct SourceLoc {
@@ -70,6 +73,9 @@ struct ExpectedResult {
   int err = 0;  // kError: errno, 0 = any error
   Expr value;   // kValue
   std::string text;
+  // `= 0 "11010"`: what the call wrote that the scenario compares (mincore's vector).
+  bool has_output = false;
+  std::string output;
 };
 
 // One row of `expect TASK maps:`.
@@ -89,8 +95,16 @@ struct PageCond {
   Expr value;  // the numeric properties
 };
 
-// A value to compare a field against: `= N`, `= N kB`, `= +N` (delta since `mark`).
+// How an expectation compares the value found with the value written: `=`, `!=`, `<`,
+// `<=`, `>`, `>=`.
+enum class Cmp { kEq, kNe, kLt, kLe, kGt, kGe };
+const char* CmpText(Cmp c);  // "=", "!=", ...
+bool CmpHolds(Cmp c, int64_t found, int64_t want);
+
+// A value to compare a field against: `= N`, `= N kB`, `= +N` (delta since `mark`),
+// `>= 1M`, `!= 0`.
 struct ExpectedValue {
+  Cmp cmp = Cmp::kEq;
   bool delta = false;
   bool kb = false;  // the comparison is in kB (the field is printed in kB)
   Expr value;       // for kB fields written without `kB`: bytes, converted when compared
@@ -99,6 +113,17 @@ struct ExpectedValue {
   std::vector<std::string> words;  // VmFlags: the mnemonics, compared as a set
   std::string text;
 };
+
+// The number `v` asks for, given its expression's value `raw`: in kB for a kB field
+// written as a byte size (an error unless whole kB), negated for `-N`. check and the oracle
+// both judge expectations with it and with ExpectationHolds.
+absl::StatusOr<int64_t> WantedNumber(const ExpectedValue& v, uint64_t raw);
+// Whether `found` (a delta since `mark` when v.delta) satisfies v against `want`.
+inline bool ExpectationHolds(const ExpectedValue& v, int64_t found, int64_t want) {
+  return CmpHolds(v.cmp, found, want);
+}
+// "8 kB", ">= +2", "!= 0 pages": the expectation as a failure message states it.
+std::string WantedText(const ExpectedValue& v, int64_t want, absl::string_view unit);
 
 struct Expectation {
   enum Kind { kMaps, kStatus, kSmaps, kPage, kMm, kVmstat, kMeminfo, kLru };
@@ -138,7 +163,8 @@ struct Step {
   // Bound to the result when not empty. For fork() and clone() it names the new task
   // instead (`A: B = fork()` creates task B); it is then not a symbol.
   std::string symbol;
-  std::string call;  // syscall name
+  std::string call;                 // syscall name
+  const SyscallRow* row = nullptr;  // its row of the syscall table
   std::vector<Arg> args;
   ExpectedResult expect_result;
   // kAccess (and kShow pages ADDR LEN; kReclaim uses len as the number of pages)
