@@ -116,6 +116,12 @@ void zap_page_range_single(Machine& m, Vma* vma, uint64_t start, uint64_t end);
 
 // ---- mm/mmap.c, kernel/fork.c ----
 void exit_mmap(Machine& m, MmStruct* mm);
+// Drops a user of mm (exit, exec); the last one unmaps it (exit_mmap).
+void mmput(Machine& m, std::shared_ptr<MmStruct>& mm);
+
+// ---- mm/page_alloc.c ----
+// Sets the machine's zone watermarks from its memory size.
+void init_per_zone_wmark_min(Machine& m);
 
 // ---- mm/rmap.c ----
 // Gives vma an anon_vma: reuses a compatible neighbour's or makes a new one.
@@ -124,10 +130,18 @@ int anon_vma_prepare(Machine& m, Vma* vma);
 void anon_vma_clone(Machine& m, Vma* dst, const Vma* src);
 // Drops vma from every anon_vma of its chain.
 void unlink_anon_vmas(Machine& m, Vma* vma);
+// The child VMA of fork joins every anon_vma of the parent VMA's chain and gets its own.
+void anon_vma_fork(Machine& m, Vma* vma, const Vma* pvma);
 void folio_add_new_anon_rmap(Machine& m, uint32_t folio, Vma* vma, uint64_t addr);
 void folio_add_file_rmap_pte(Machine& m, uint32_t folio, Vma* vma);
 void folio_add_anon_rmap_pte(Machine& m, uint32_t folio, Vma* vma);
 void folio_remove_rmap_pte(Machine& m, uint32_t folio, Vma* vma);
+// The rmap walks: counts and clears young PTEs (*vm_flags: the flags of the VMAs seen);
+// unmaps the folio everywhere (false if a mapping remains).
+int folio_referenced(Machine& m, uint32_t folio, vm_flags_t* vm_flags);
+bool try_to_unmap(Machine& m, uint32_t folio);
+// Rebuilds File::i_mmap_index.
+void sim_i_mmap_rebuild(File* file);
 
 // ---- mm/swap.c ----
 bool folio_evictable(const Folio& f);  // mm/internal.h
@@ -135,8 +149,6 @@ LruList folio_lru_list(const Folio& f);
 void lruvec_add_folio_tail(Machine& m, uint32_t folio);
 void folio_deactivate(Machine& m, uint32_t folio);
 void folio_mark_accessed(Machine& m, uint32_t folio);
-// Rebuilds File::i_mmap_index (sim/vmscan.cc).
-void sim_i_mmap_rebuild(File* file);
 // mm/workingset.c (sim/workingset.cc).
 void workingset_age_nonresident(Machine& m, uint64_t nr_pages);
 void workingset_activation(Machine& m, uint32_t folio);
@@ -177,9 +189,7 @@ uint64_t total_swap_pages(const Machine& m);
 // mm/memory.c do_swap_page: the fault on a swap PTE. 0 or -errno.
 int do_swap_page(Task& t, Vma* vma, uint64_t addr, unsigned flags);
 
-// ---- mm/vmscan.c, mm/rmap.c walks ----
-int folio_referenced(Machine& m, uint32_t folio, vm_flags_t* vm_flags);
-bool try_to_unmap(Machine& m, uint32_t folio);
+// ---- mm/vmscan.c ----
 // Runs the machine's reclaim policy (MachineConfig::reclaim_policy).
 uint64_t try_to_free_pages(Machine& m, uint64_t nr_to_reclaim, bool kswapd);
 // The kernel's reclaim: the priority loop over shrink_lruvec (the "linux" policy).
