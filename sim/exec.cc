@@ -120,21 +120,21 @@ void Machine::build_process_image(Task& t, Image image) {
 
 // fs/exec.c do_execve → bprm_execve → exec_mmap.
 long sys_execve(Task& t, Image image) {
-  t.machine->cpu = t.cpu;
-  Machine& m = *t.machine;
-  TRACE_FN(m.trace, "do_execve");
-  // bprm_mm_init → mm_alloc: a brand-new mm; exec_mmap then drops the old one.
-  std::shared_ptr<MmStruct> old = t.mm;
-  const vm_flags_t def = old->def_flags & VM_INIT_DEF_MASK;
-  t.mm = std::make_shared<MmStruct>();
-  t.mm->id = m.next_mm_id();
-  t.mm->users = 1;
-  t.mm->def_flags = def;
-  mmput(m, old);
-  m.build_process_image(t, image);
-  TRACE_NOTE(m.trace, "new mm %u; the old one is released (its locks go with it)", t.mm->id);
-  m.after_syscall("execve");
-  return 0;
+  return sim_syscall(t, "execve", [&]() -> long {
+    Machine& m = *t.machine;
+    TRACE_FN(m.trace, "do_execve");
+    // bprm_mm_init → mm_alloc: a brand-new mm; exec_mmap then drops the old one.
+    std::shared_ptr<MmStruct> old = t.mm;
+    const vm_flags_t def = old->def_flags & VM_INIT_DEF_MASK;
+    t.mm = std::make_shared<MmStruct>();
+    t.mm->id = m.next_mm_id();
+    t.mm->users = 1;
+    t.mm->def_flags = def;
+    mmput(m, old);
+    m.build_process_image(t, image);
+    TRACE_NOTE(m.trace, "new mm %u; the old one is released (its locks go with it)", t.mm->id);
+    return 0;
+  });
 }
 
 }  // namespace mmsim

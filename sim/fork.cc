@@ -120,47 +120,47 @@ void mmput(Machine& m, std::shared_ptr<MmStruct>& mm) {
 }
 
 long sys_fork(Task& t) {
-  t.machine->cpu = t.cpu;
-  Machine& m = *t.machine;
-  TRACE_FN(m.trace, "kernel_clone");
-  Task& child = m.spawn(t.name, Image::kEmpty);
-  child.mm->users = 0;
-  child.mm = dup_mm(m, t);
-  *child.rlim = *t.rlim;
-  *child.files = *t.files;
-  child.cap_effective = t.cap_effective;
-  child.cap_permitted = t.cap_permitted;
-  child.cpu = t.cpu;
-  TRACE_NOTE(m.trace, "child pid %d: locked_vm 0, def_flags %#x", child.pid, child.mm->def_flags);
-  m.after_syscall("fork");
-  return child.pid;
+  return sim_syscall(t, "fork", [&]() -> long {
+    Machine& m = *t.machine;
+    TRACE_FN(m.trace, "kernel_clone");
+    Task& child = m.spawn(t.name, Image::kEmpty);
+    child.mm->users = 0;
+    child.mm = dup_mm(m, t);
+    *child.rlim = *t.rlim;
+    *child.files = *t.files;
+    child.cap_effective = t.cap_effective;
+    child.cap_permitted = t.cap_permitted;
+    child.cpu = t.cpu;
+    TRACE_NOTE(m.trace, "child pid %d: locked_vm 0, def_flags %#x", child.pid, child.mm->def_flags);
+    return child.pid;
+  });
 }
 
 long sys_clone_thread(Task& t) {
-  t.machine->cpu = t.cpu;
-  Machine& m = *t.machine;
-  TRACE_FN(m.trace, "kernel_clone");
-  Task& th = m.spawn(t.name, Image::kEmpty);
-  th.mm = t.mm;
-  th.mm->users++;
-  th.tgid = t.tgid;
-  th.rlim = t.rlim;    // CLONE_THREAD: shared signal_struct
-  th.files = t.files;  // CLONE_FILES
-  th.cap_effective = t.cap_effective;
-  th.cap_permitted = t.cap_permitted;
-  TRACE_NOTE(m.trace, "thread %d shares mm %u", th.pid, th.mm->id);
-  m.after_syscall("clone");
-  return th.pid;
+  return sim_syscall(t, "clone", [&]() -> long {
+    Machine& m = *t.machine;
+    TRACE_FN(m.trace, "kernel_clone");
+    Task& th = m.spawn(t.name, Image::kEmpty);
+    th.mm = t.mm;
+    th.mm->users++;
+    th.tgid = t.tgid;
+    th.rlim = t.rlim;    // CLONE_THREAD: shared signal_struct
+    th.files = t.files;  // CLONE_FILES
+    th.cap_effective = t.cap_effective;
+    th.cap_permitted = t.cap_permitted;
+    TRACE_NOTE(m.trace, "thread %d shares mm %u", th.pid, th.mm->id);
+    return th.pid;
+  });
 }
 
 long sys_exit(Task& t) {
-  t.machine->cpu = t.cpu;
-  Machine& m = *t.machine;
-  TRACE_FN(m.trace, "do_exit");
-  t.alive = false;
-  mmput(m, t.mm);
-  m.after_syscall("exit");
-  return 0;
+  return sim_syscall(t, "exit", [&]() -> long {
+    Machine& m = *t.machine;
+    TRACE_FN(m.trace, "do_exit");
+    t.alive = false;
+    mmput(m, t.mm);
+    return 0;
+  });
 }
 
 }  // namespace mmsim

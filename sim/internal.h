@@ -219,6 +219,20 @@ bool sim_policy_isolate_folio(Machine& m, uint32_t folio, bool kswapd);
 uint64_t sim_policy_evict(Machine& m, const std::vector<uint32_t>& folios, bool kswapd);
 
 // ---- helpers without a kernel twin ----
+// The entry and exit every system call shares (the kernel's syscall entry, do_syscall_64):
+// the call runs on the calling task's CPU (its per-CPU batches), and Machine::after_syscall
+// (invariant checks, when configured) runs on every return path. Each sys_* is
+//   return sim_syscall(t, "name", [&]() -> long { ...the model, returning the result... });
+// `name` is a string literal; nothing is allocated.
+template <typename Body>
+inline long sim_syscall(Task& t, const char* name, Body&& body) {
+  Machine& m = *t.machine;
+  m.cpu = t.cpu;
+  const long ret = body();
+  m.after_syscall(name);
+  return ret;
+}
+
 // Calls fn(vpn, Pte&) for each entry of [start, end) in address order. fn must not set or
 // clear entries of the table.
 template <typename Fn>

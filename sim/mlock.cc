@@ -326,32 +326,29 @@ static long do_mlock(Task& t, uint64_t start, uint64_t len, vm_flags_t flags) {
 }
 
 long sys_mlock(Task& t, uint64_t start, uint64_t len) {
-  t.machine->cpu = t.cpu;
-  TRACE_FN(t.machine->trace, "sys_mlock");
-  long r = do_mlock(t, start, len, VM_LOCKED);
-  t.machine->after_syscall("mlock");
-  return r;
+  return sim_syscall(t, "mlock", [&]() -> long {
+    TRACE_FN(t.machine->trace, "sys_mlock");
+    return do_mlock(t, start, len, VM_LOCKED);
+  });
 }
 
 long sys_mlock2(Task& t, uint64_t start, uint64_t len, uint64_t flags) {
-  t.machine->cpu = t.cpu;
-  TRACE_FN(t.machine->trace, "sys_mlock2");
-  vm_flags_t vm_flags = VM_LOCKED;
-  if (flags & ~uint64_t{MLOCK_ONFAULT}) return -EINVAL;
-  if (flags & MLOCK_ONFAULT) vm_flags |= VM_LOCKONFAULT;
-  long r = do_mlock(t, start, len, vm_flags);
-  t.machine->after_syscall("mlock2");
-  return r;
+  return sim_syscall(t, "mlock2", [&]() -> long {
+    TRACE_FN(t.machine->trace, "sys_mlock2");
+    vm_flags_t vm_flags = VM_LOCKED;
+    if (flags & ~uint64_t{MLOCK_ONFAULT}) return -EINVAL;
+    if (flags & MLOCK_ONFAULT) vm_flags |= VM_LOCKONFAULT;
+    return do_mlock(t, start, len, vm_flags);
+  });
 }
 
 long sys_munlock(Task& t, uint64_t start, uint64_t len) {
-  t.machine->cpu = t.cpu;
-  TRACE_FN(t.machine->trace, "sys_munlock");
-  len = PAGE_ALIGN(len + offset_in_page(start));
-  start &= PAGE_MASK;
-  long r = apply_vma_lock_flags(*t.machine, t.mm.get(), start, len, 0);
-  t.machine->after_syscall("munlock");
-  return r;
+  return sim_syscall(t, "munlock", [&]() -> long {
+    TRACE_FN(t.machine->trace, "sys_munlock");
+    len = PAGE_ALIGN(len + offset_in_page(start));
+    start &= PAGE_MASK;
+    return apply_vma_lock_flags(*t.machine, t.mm.get(), start, len, 0);
+  });
 }
 
 // mm/mlock.c apply_mlockall_flags: def_flags for MCL_FUTURE, then every VMA for MCL_CURRENT
@@ -381,45 +378,45 @@ static void apply_mlockall_flags(Machine& m, MmStruct* mm, uint64_t flags) {
 }
 
 long sys_mlockall(Task& t, uint64_t flags) {
-  t.machine->cpu = t.cpu;
-  Machine& m = *t.machine;
-  TRACE_FN(m.trace, "sys_mlockall");
-  if (!flags || (flags & ~uint64_t{MCL_CURRENT | MCL_FUTURE | MCL_ONFAULT}) ||
-      flags == MCL_ONFAULT) {
-    TRACE_NOTE(m.trace, "flags %#x invalid: EINVAL", flags);
-    return -EINVAL;
-  }
-  if (!can_do_mlock(t)) {
-    TRACE_NOTE(m.trace, "can_do_mlock: RLIMIT_MEMLOCK is 0 and no CAP_IPC_LOCK: EPERM");
-    return -EPERM;
-  }
-  MmStruct* mm = t.mm.get();
-  const uint64_t lock_limit = t.rlimit(RLIMIT_MEMLOCK) >> PAGE_SHIFT;
-  long ret = -ENOMEM;
-  const bool cap = t.capable(CAP_IPC_LOCK_BIT);
-  if (flags & MCL_CURRENT) {
-    TRACE_NOTE(m.trace, "MCL_CURRENT: total_vm %lu pages vs limit %lu pages%s", mm->total_vm,
-               lock_limit, cap ? " (ignored: CAP_IPC_LOCK)" : "");
-  }
-  if (!(flags & MCL_CURRENT) || mm->total_vm <= lock_limit || cap) {
-    if (m.before_mlockall_walk) m.before_mlockall_walk(t, flags, false);
-    apply_mlockall_flags(m, mm, flags);
-    ret = 0;
-  } else {
-    TRACE_NOTE(m.trace, "total_vm over the limit: ENOMEM, def_flags and VMAs unchanged");
-  }
-  if (!ret && (flags & MCL_CURRENT)) mm_populate(t, 0, TASK_SIZE);
-  m.after_syscall("mlockall");
-  return ret;
+  return sim_syscall(t, "mlockall", [&]() -> long {
+    Machine& m = *t.machine;
+    TRACE_FN(m.trace, "sys_mlockall");
+    if (!flags || (flags & ~uint64_t{MCL_CURRENT | MCL_FUTURE | MCL_ONFAULT}) ||
+        flags == MCL_ONFAULT) {
+      TRACE_NOTE(m.trace, "flags %#x invalid: EINVAL", flags);
+      return -EINVAL;
+    }
+    if (!can_do_mlock(t)) {
+      TRACE_NOTE(m.trace, "can_do_mlock: RLIMIT_MEMLOCK is 0 and no CAP_IPC_LOCK: EPERM");
+      return -EPERM;
+    }
+    MmStruct* mm = t.mm.get();
+    const uint64_t lock_limit = t.rlimit(RLIMIT_MEMLOCK) >> PAGE_SHIFT;
+    long ret = -ENOMEM;
+    const bool cap = t.capable(CAP_IPC_LOCK_BIT);
+    if (flags & MCL_CURRENT) {
+      TRACE_NOTE(m.trace, "MCL_CURRENT: total_vm %lu pages vs limit %lu pages%s", mm->total_vm,
+                 lock_limit, cap ? " (ignored: CAP_IPC_LOCK)" : "");
+    }
+    if (!(flags & MCL_CURRENT) || mm->total_vm <= lock_limit || cap) {
+      if (m.before_mlockall_walk) m.before_mlockall_walk(t, flags, false);
+      apply_mlockall_flags(m, mm, flags);
+      ret = 0;
+    } else {
+      TRACE_NOTE(m.trace, "total_vm over the limit: ENOMEM, def_flags and VMAs unchanged");
+    }
+    if (!ret && (flags & MCL_CURRENT)) mm_populate(t, 0, TASK_SIZE);
+    return ret;
+  });
 }
 
 long sys_munlockall(Task& t) {
-  t.machine->cpu = t.cpu;
-  TRACE_FN(t.machine->trace, "sys_munlockall");
-  if (t.machine->before_mlockall_walk) t.machine->before_mlockall_walk(t, 0, true);
-  apply_mlockall_flags(*t.machine, t.mm.get(), 0);
-  t.machine->after_syscall("munlockall");
-  return 0;
+  return sim_syscall(t, "munlockall", [&]() -> long {
+    TRACE_FN(t.machine->trace, "sys_munlockall");
+    if (t.machine->before_mlockall_walk) t.machine->before_mlockall_walk(t, 0, true);
+    apply_mlockall_flags(*t.machine, t.mm.get(), 0);
+    return 0;
+  });
 }
 
 }  // namespace mmsim
