@@ -22,11 +22,81 @@ void vma_tree_set_end(MmStruct* mm, Vma* vma, uint64_t end);
 Vma* vma_lookup(MmStruct* mm, uint64_t addr);
 // First VMA intersecting [start, end), or nullptr.
 Vma* find_vma_intersection(MmStruct* mm, uint64_t start, uint64_t end);
+// The VMA before / after vma in its mm (Vma::vm_prev / vm_next), or nullptr.
 Vma* vma_prev(MmStruct* mm, const Vma* vma);
 Vma* vma_next(MmStruct* mm, const Vma* vma);
-// The VMA before addr (the last with vm_start < addr that does not contain addr... i.e. the
-// predecessor of the slot at addr), used for prev in new-range merges.
+// find_vma, and in *pprev the VMA before the one found (the last VMA when none is found).
 Vma* find_vma_prev(MmStruct* mm, uint64_t addr, Vma** pprev);
+
+// struct vma_iterator (include/linux/mm_types.h, mm/vma.h): a position in an mm's VMA tree,
+// the range [start, end) of the VMA it is on (the maple state's index and last + 1); the next
+// vma_find goes on from `end`. It holds no tree iterator (a change to the tree cannot leave it
+// dangling): it steps along the VMA links, and what it looks up by address goes through the
+// mm's tree cursor (MmStruct::mt_cursor). VMA_ITERATOR(vmi, mm, addr) starts at addr.
+struct VmaIterator {
+  MmStruct* mm;
+  uint64_t start;
+  uint64_t end;
+  // The VMA it is on while that VMA still ends at `end` (nullptr after vma_iter_set): the
+  // next VMA is then its vm_next, with no look-up at all.
+  Vma* vma;
+};
+#define VMA_ITERATOR(name, mm_, addr) \
+  VmaIterator name { (mm_), (addr), (addr), nullptr }
+inline void vma_iter_init(VmaIterator* vmi, MmStruct* mm, uint64_t addr) {
+  *vmi = {mm, addr, addr, nullptr};
+}
+inline void vma_iter_set(VmaIterator* vmi, uint64_t addr) {
+  vmi->start = vmi->end = addr;
+  vmi->vma = nullptr;
+}
+inline uint64_t vma_iter_end(const VmaIterator* vmi) { return vmi->end; }
+// Puts the iterator on vma (which the callers just modified), as the kernel's vma_modify
+// leaves vmi on the VMA it returns. No kernel twin.
+inline void sim_vma_iter_on(VmaIterator* vmi, Vma* vma) {
+  vmi->start = vma->vm_start;
+  vmi->end = vma->vm_end;
+  vmi->vma = vma;
+}
+// The next VMA starting below max, or nullptr; the iterator moves onto it. Past max there is
+// nothing to look up (a walk ends there without a search).
+inline Vma* vma_find(VmaIterator* vmi, uint64_t max) {
+  if (vmi->end >= max) return nullptr;
+  Vma* vma =
+      vmi->vma && vmi->vma->vm_end == vmi->end ? vmi->vma->vm_next : find_vma(vmi->mm, vmi->end);
+  if (!vma || vma->vm_start >= max) return nullptr;
+  sim_vma_iter_on(vmi, vma);
+  return vma;
+}
+inline Vma* vma_next(VmaIterator* vmi) { return vma_find(vmi, ~uint64_t{0}); }
+// The VMA before the iterator's (before the first VMA ending above `start`), or nullptr; the
+// iterator moves onto it (with none, to address 0), so vma_find returns the VMA after it.
+inline Vma* vma_prev(VmaIterator* vmi) {
+  Vma* prev;
+  if (vmi->vma && vmi->vma->vm_start == vmi->start && vmi->vma->vm_end == vmi->end) {
+    prev = vmi->vma->vm_prev;
+  } else {
+    find_vma_prev(vmi->mm, vmi->start, &prev);
+  }
+  if (prev) {
+    sim_vma_iter_on(vmi, prev);
+  } else {
+    vma_iter_set(vmi, 0);
+  }
+  return prev;
+}
+// The VMA containing `start`, or nullptr; the iterator moves onto it.
+inline Vma* vma_iter_load(VmaIterator* vmi) {
+  Vma* vma = vma_lookup(vmi->mm, vmi->start);
+  if (vma) sim_vma_iter_on(vmi, vma);
+  return vma;
+}
+// The VMAs from the iterator on that start below `end` / all of them, in address order. The
+// body may split or merge the VMA it is given if it leaves the iterator on the result
+// (sim_vma_iter_on), as mlock_fixup and mprotect_fixup do; it must not leave the iterator on
+// a VMA it removed.
+#define for_each_vma_range(vmi, vma, end) while (((vma) = vma_find(&(vmi), (end))) != nullptr)
+#define for_each_vma(vmi, vma) while (((vma) = vma_next(&(vmi))) != nullptr)
 
 // ---- mm/vma.c ----
 // struct vma_merge_struct: the proposed range and the attributes it would carry.

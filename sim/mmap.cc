@@ -131,7 +131,9 @@ static int64_t mmap_region(Task& t, File* file, uint64_t addr, uint64_t len, vm_
   const uint64_t pglen = len >> PAGE_SHIFT;
   // __mmap_prepare: the pages that MAP_FIXED replaces count against the limits.
   uint64_t nr_pages_replaced = 0;
-  for (Vma* v = find_vma_intersection(mm, addr, end); v && v->vm_start < end; v = vma_next(mm, v)) {
+  VMA_ITERATOR(vmi, mm, addr);
+  Vma* v;
+  for_each_vma_range(vmi, v, end) {
     const uint64_t s = std::max(addr, v->vm_start), e = std::min(end, v->vm_end);
     nr_pages_replaced += (e - s) >> PAGE_SHIFT;
   }

@@ -67,6 +67,14 @@ void vma_tree_erase(MmStruct* mm, const Vma* vma) {
   if (next != mm->mm_mt.end()) sim_tree_remember(mm, next);
 }
 
+// The cursor's VMA if it contains addr (the look-ups a syscall repeats are inside the VMA it
+// last found or changed, as the kernel's mm->mmap_cache before 3.15 assumed), else nullptr.
+Vma* sim_cursor_vma(MmStruct* mm, uint64_t addr) {
+  if (mm->mt_cursor_gen != mm->mm_mt_gen) return nullptr;
+  Vma* v = mm->mt_cursor->second.get();
+  return v->vm_start <= addr && addr < v->vm_end ? v : nullptr;
+}
+
 }  // namespace
 
 void vma_tree_set_end(MmStruct* mm, Vma* vma, uint64_t end) {
@@ -77,7 +85,7 @@ void vma_tree_set_end(MmStruct* mm, Vma* vma, uint64_t end) {
 // mm/mmap.c find_vma: the first VMA ending above addr, which is one tree search with the
 // tree keyed by vm_end.
 Vma* find_vma(MmStruct* mm, uint64_t addr) {
-  if (Vma* c = mm->mmap_cache; c && c->vm_start <= addr && addr < c->vm_end) return c;
+  if (Vma* v = sim_cursor_vma(mm, addr)) return v;
   auto it = mm->mm_mt.upper_bound(addr);
   if (it == mm->mm_mt.end()) return nullptr;
   Vma* v = it->second.get();
@@ -87,7 +95,6 @@ Vma* find_vma(MmStruct* mm, uint64_t addr) {
   __builtin_prefetch(v);
   if (it != mm->mm_mt.begin()) __builtin_prefetch(std::prev(it)->second.get());
   if (++it != mm->mm_mt.end()) __builtin_prefetch(it->second.get());
-  mm->mmap_cache = v;
   return v;
 }
 
@@ -403,7 +410,9 @@ int __split_vma(Machine& m, MmStruct* mm, Vma* vma, uint64_t addr, bool new_belo
     vma->vm_pgoff += PHYS_PFN(addr - n->vm_start);
     vma->vm_start = addr;
     i_mmap_changed(vma);
-    vma_tree_insert(mm, vma_tree_slot(mm, vma), addr, std::move(nv));
+    // The cursor stays on vma, as the kernel's iterator does (vma_next after the store).
+    sim_tree_remember(mm,
+                      std::next(vma_tree_insert(mm, vma_tree_slot(mm, vma), addr, std::move(nv))));
   } else {
     // The upper part takes over vma's slot (same vm_end); vma, now ending at addr, goes
     // right before it: one tree search and an insertion at a known place.
@@ -436,17 +445,13 @@ static VmaOrErr vma_modify(Machine& m, VmaMergeStruct& vmg) {
   TRACE_FN(m.trace, "vma_modify");
   Vma* vma = vmg.middle;
   const uint64_t start = vmg.start, end = vmg.end;
-  if (Vma* merged = vma_merge_existing_range(m, vmg)) {
-    vmg.mm->mmap_cache = merged;  // the callers' next look-up is in or just past it
-    return {merged, 0};
-  }
+  if (Vma* merged = vma_merge_existing_range(m, vmg)) return {merged, 0};
   if (vma->vm_start < start) {
     if (int err = split_vma(m, vmg.mm, vma, start, true)) return {nullptr, err};
   }
   if (vma->vm_end > end) {
     if (int err = split_vma(m, vmg.mm, vma, end, false)) return {nullptr, err};
   }
-  vmg.mm->mmap_cache = vma;
   return {vma, 0};
 }
 
@@ -489,7 +494,6 @@ void remove_vma(Machine& m, MmStruct* mm, Vma* vma) {
   i_mmap_changed(vma);
   if (vma->vm_prev) vma->vm_prev->vm_next = vma->vm_next;
   if (vma->vm_next) vma->vm_next->vm_prev = vma->vm_prev;
-  if (mm->mmap_cache == vma) mm->mmap_cache = nullptr;
   vma_tree_erase(mm, vma);
   mm->map_count--;
 }
@@ -518,13 +522,15 @@ int do_vmi_munmap(Machine& m, MmStruct* mm, uint64_t start, uint64_t len) {
   }
   // Gather: split the last one, then take every VMA in range.
   absl::InlinedVector<Vma*, 8> victims;
-  for (Vma* v = find_vma_intersection(mm, start, end); v && v->vm_start < end;
-       v = vma_next(mm, v)) {
-    if (v->vm_flags & VM_SEALED) return -EPERM;
-    if (v->vm_end > end) {
-      if (int err = __split_vma(m, mm, v, end, false)) return err;
+  VMA_ITERATOR(vmi, mm, start);
+  Vma* next;
+  for_each_vma_range(vmi, next, end) {
+    if (next->vm_flags & VM_SEALED) return -EPERM;
+    if (next->vm_end > end) {
+      if (int err = __split_vma(m, mm, next, end, false)) return err;
+      sim_vma_iter_on(&vmi, next);
     }
-    victims.push_back(v);
+    victims.push_back(next);
   }
   for (Vma* v : victims) {
     const uint64_t np = v->pages();

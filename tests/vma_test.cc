@@ -369,5 +369,76 @@ TEST_F(VmaTest, VmaMergeExistingRangeMergeNeedsNoNewVmaAtMax) {
   EXPECT_EQ(mm()->locked_vm, 1u);
 }
 
+// ---- VmaIterator and the tree cursor ----
+
+// 0123456789
+// AA BBB CC   three VMAs with holes between them
+class VmaIteratorTest : public VmaTest {
+ protected:
+  void SetUp() override {
+    Map(kArea, 2);
+    Map(kArea + 3 * P, 3);
+    Map(kArea + 7 * P, 2);
+  }
+  // The first VMA ending above addr, by a walk over the whole tree.
+  Vma* FindVmaByWalk(uint64_t addr) {
+    for (const auto& [end, v] : mm()->mm_mt) {
+      if (end > addr) return v.get();
+    }
+    return nullptr;
+  }
+};
+
+TEST_F(VmaIteratorTest, ForEachVmaRangeVisitsTheVmasStartingBelowEnd) {
+  VMA_ITERATOR(vmi, mm(), kArea + P);  // inside A
+  std::vector<uint64_t> starts;
+  Vma* vma;
+  for_each_vma_range(vmi, vma, kArea + 7 * P) starts.push_back((vma->vm_start - kArea) / P);
+  EXPECT_EQ(starts, (std::vector<uint64_t>{0, 3}));  // C starts at the end: not visited
+  EXPECT_EQ(vma_iter_end(&vmi), kArea + 6 * P);
+  Vma* c = vma_next(&vmi);
+  ASSERT_NE(c, nullptr);
+  EXPECT_EQ(c->vm_start, kArea + 7 * P);
+  EXPECT_EQ(vma_next(&vmi), nullptr);
+}
+
+// The setup of mlock's and mprotect's walks: load the VMA at start, take the one before it,
+// and the walk then begins with the loaded VMA again.
+TEST_F(VmaIteratorTest, VmaPrevThenVmaFindReturnsTheLoadedVma) {
+  VMA_ITERATOR(vmi, mm(), kArea + 4 * P);
+  Vma* b = vma_iter_load(&vmi);
+  ASSERT_NE(b, nullptr);
+  EXPECT_EQ(b->vm_start, kArea + 3 * P);
+  Vma* a = vma_prev(&vmi);
+  ASSERT_NE(a, nullptr);
+  EXPECT_EQ(a->vm_start, kArea);
+  EXPECT_EQ(vma_find(&vmi, kArea + 10 * P), b);
+  VMA_ITERATOR(first, mm(), kArea);
+  ASSERT_EQ(vma_iter_load(&first), a);
+  EXPECT_EQ(vma_prev(&first), nullptr);
+  EXPECT_EQ(vma_find(&first, kArea + 10 * P), a);
+}
+
+// find_vma answers from the cursor's slot or the next one when it can: from every cursor
+// position, every address (inside VMAs, in holes, past the end) gets the tree walk's answer.
+TEST_F(VmaIteratorTest, FindVmaFromAnyCursorPositionMatchesATreeWalk) {
+  const uint64_t cursors[] = {kArea, kArea + 3 * P, kArea + 7 * P};
+  for (uint64_t c : cursors) {
+    for (uint64_t addr = kArea - 2 * P; addr < kArea + 11 * P; addr += P / 2) {
+      ASSERT_NE(vma_lookup(mm(), c), nullptr);  // puts the cursor on the VMA at c
+      EXPECT_EQ(find_vma(mm(), addr), FindVmaByWalk(addr))
+          << std::hex << "cursor at " << c << ", addr " << addr;
+      Vma* prev = nullptr;
+      Vma* v = find_vma_prev(mm(), addr, &prev);
+      EXPECT_EQ(v, FindVmaByWalk(addr));
+      Vma* expected_prev = nullptr;
+      for (const auto& [end, w] : mm()->mm_mt) {
+        if (end <= addr) expected_prev = w.get();  // every VMA before v ends by addr
+      }
+      EXPECT_EQ(prev, expected_prev) << std::hex << "addr " << addr;
+    }
+  }
+}
+
 }  // namespace
 }  // namespace mmsim
