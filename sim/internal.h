@@ -115,6 +115,13 @@ struct VmaMergeStruct {
   uint32_t uffd_ctx = 0;
   AnonVmaName anon_name;
   bool just_expand = false;
+  // The plan vma_merge_existing_range makes and commit_merge carries out: target takes
+  // [start, end) at pgoff; middle and/or next are deleted; middle's or next's start moves
+  // to end.
+  bool __remove_middle = false;
+  bool __remove_next = false;
+  bool __adjust_middle_start = false;
+  bool __adjust_next_start = false;
   enum State { VMA_MERGE_START, VMA_MERGE_ERROR_NOMEM, VMA_MERGE_NOMERGE, VMA_MERGE_SUCCESS };
   State state = VMA_MERGE_START;
 };

@@ -369,6 +369,73 @@ TEST_F(VmaTest, VmaMergeExistingRangeMergeNeedsNoNewVmaAtMax) {
   EXPECT_EQ(mm()->locked_vm, 1u);
 }
 
+// ---- vma_merge_existing_range's plan, then commit_merge (called directly) ----
+
+// 0123
+// DDUU    before: pages 0-1 VM_DONTCOPY (prev), 2-3 not (middle)
+//   *U    page 2 takes prev's flags
+// DDDU    after: prev extends to page 3; middle's start and pgoff move up (adjust middle)
+TEST_F(VmaTest, VmaMergeExistingRangePlanMergeLeftAdjustsMiddle) {
+  const uint64_t a = Map(kArea, 4);
+  ASSERT_EQ(sys_madvise(t_, a, 2 * P, MADV_DONTFORK), 0);
+  Vma* prev = vma_lookup(mm(), a);
+  Vma* middle = vma_lookup(mm(), a + 2 * P);
+  VmaMergeStruct vmg = vmg_vma_state(mm(), prev, middle, a + 2 * P, a + 3 * P);
+  vmg.vm_flags = prev->vm_flags;
+  EXPECT_EQ(vma_merge_existing_range(m_, vmg), prev);
+  EXPECT_EQ(vmg.state, VmaMergeStruct::VMA_MERGE_SUCCESS);
+  EXPECT_EQ(vmg.target, prev);
+  EXPECT_TRUE(vmg.__adjust_middle_start);
+  EXPECT_FALSE(vmg.__adjust_next_start || vmg.__remove_middle || vmg.__remove_next);
+  EXPECT_EQ(vmg.start, a);
+  EXPECT_EQ(vmg.end, a + 3 * P);
+  EXPECT_EQ(vmg.pgoff, a >> PAGE_SHIFT);
+  EXPECT_EQ(LayoutOf(a, 4), (Layout{V(0, 3, kDc), V(3, 4, kRW)}));
+  EXPECT_EQ(mm()->map_count, 2);
+}
+
+// 0123
+// UUDD    before: pages 0-1 not VM_DONTCOPY (middle), 2-3 VM_DONTCOPY (next)
+//  *DD    page 1 takes next's flags (prev is middle itself: the range starts inside it)
+// UDDD    after: middle is the VMA changed to [0, 1); next grows down (adjust next)
+TEST_F(VmaTest, VmaMergeExistingRangePlanMergeRightAdjustsNext) {
+  const uint64_t a = Map(kArea, 4);
+  ASSERT_EQ(sys_madvise(t_, a + 2 * P, 2 * P, MADV_DONTFORK), 0);
+  Vma* middle = vma_lookup(mm(), a);
+  Vma* next = vma_lookup(mm(), a + 2 * P);
+  VmaMergeStruct vmg = vmg_vma_state(mm(), middle, middle, a + P, a + 2 * P);
+  vmg.vm_flags = next->vm_flags;
+  EXPECT_EQ(vma_merge_existing_range(m_, vmg), next);
+  EXPECT_EQ(vmg.target, next);
+  EXPECT_TRUE(vmg.__adjust_next_start);
+  EXPECT_FALSE(vmg.__adjust_middle_start || vmg.__remove_middle || vmg.__remove_next);
+  EXPECT_EQ(vmg.start, a);
+  EXPECT_EQ(vmg.end, a + P);
+  EXPECT_EQ(LayoutOf(a, 4), (Layout{V(0, 1, kRW), V(1, 4, kDc)}));
+  EXPECT_EQ(next->vm_pgoff, (a >> PAGE_SHIFT) + 1);
+}
+
+// 012
+// DUD     before
+// D*D     page 1 takes the neighbours' flags
+// DDD     after: prev spans all three; middle and next are removed
+TEST_F(VmaTest, VmaMergeExistingRangePlanMergeBothRemovesMiddleAndNext) {
+  const uint64_t a = Map(kArea, 3);
+  ASSERT_EQ(sys_madvise(t_, a, P, MADV_DONTFORK), 0);
+  ASSERT_EQ(sys_madvise(t_, a + 2 * P, P, MADV_DONTFORK), 0);
+  Vma* prev = vma_lookup(mm(), a);
+  Vma* middle = vma_lookup(mm(), a + P);
+  VmaMergeStruct vmg = vmg_vma_state(mm(), prev, middle, a + P, a + 2 * P);
+  vmg.vm_flags = prev->vm_flags;
+  EXPECT_EQ(vma_merge_existing_range(m_, vmg), prev);
+  EXPECT_TRUE(vmg.__remove_middle && vmg.__remove_next);
+  EXPECT_FALSE(vmg.__adjust_middle_start || vmg.__adjust_next_start);
+  EXPECT_EQ(vmg.start, a);
+  EXPECT_EQ(vmg.end, a + 3 * P);
+  EXPECT_EQ(LayoutOf(a, 3), (Layout{V(0, 3, kDc)}));
+  EXPECT_EQ(mm()->map_count, 1);
+}
+
 // ---- VmaIterator and the tree cursor ----
 
 // 0123456789
