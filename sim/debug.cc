@@ -15,7 +15,6 @@ absl::Status check_mm(const Machine& m, const MmStruct* mm, std::vector<int>& ma
   uint64_t total = 0, locked = 0, prev_end = 0;
   int count = 0;
   const Vma* prev_vma = nullptr;
-  bool cache_seen = mm->mmap_cache == nullptr;
   // The tree cursor, while its generation is current, must be a slot of the tree (an
   // insertion or erasure that failed to bump mm_mt_gen would leave it dangling).
   if (mm->mt_cursor_gen == mm->mm_mt_gen) {
@@ -32,7 +31,6 @@ absl::Status check_mm(const Machine& m, const MmStruct* mm, std::vector<int>& ma
       return sim_fail(
           absl::StrFormat("mm %u: VMA %#x is not linked to its predecessor", mm->id, v->vm_start));
     prev_vma = v;
-    cache_seen |= mm->mmap_cache == v;
     if (key != v->vm_end)
       return sim_fail(absl::StrFormat("mm %u: VMA keyed %#x ends at %#x", mm->id, key, v->vm_end));
     if (v->vm_start >= v->vm_end)
@@ -70,7 +68,6 @@ absl::Status check_mm(const Machine& m, const MmStruct* mm, std::vector<int>& ma
   if (prev_vma && prev_vma->vm_next)
     return sim_fail(
         absl::StrFormat("mm %u: last VMA %#x has a successor", mm->id, prev_vma->vm_start));
-  if (!cache_seen) return sim_fail(absl::StrFormat("mm %u: mmap_cache is not in the tree", mm->id));
   if (count != mm->map_count)
     return sim_fail(
         absl::StrFormat("mm %u: map_count %d but %d VMAs", mm->id, mm->map_count, count));

@@ -1,7 +1,6 @@
-// Model of kernel/fork.c and mm/mmap.c dup_mmap (fork, CLONE_VM threads), fs/exec.c's fresh
-// mm for execve, and exit_mmap / mmput for exit.
-//
-// Swap entries are not modelled yet (issue 4): copy_nonpresent_pte has nothing to copy.
+// Model of kernel/fork.c and mm/mmap.c dup_mmap (fork, CLONE_VM threads), and exit_mmap /
+// mmput for exit. copy_page_range shares private pages copy-on-write and duplicates swap
+// entries (copy_nonpresent_pte). execve is in sim/exec.cc.
 #include "mmsim/syscalls.h"
 #include "mmsim/trace.h"
 #include "sim/internal.h"
@@ -9,21 +8,6 @@
 namespace mmsim {
 
 namespace {
-
-// mm/rmap.c anon_vma_fork: the child VMA joins every anon_vma of the parent's chain and
-// gets an anon_vma of its own, whose parent is the parent VMA's.
-void anon_vma_fork(Machine& m, Vma* vma, const Vma* pvma) {
-  if (!pvma->anon_vma) return;
-  vma->anon_vma = nullptr;
-  anon_vma_clone(m, vma, pvma);
-  AnonVma* av = m.new_anon_vma();
-  av->root = pvma->anon_vma->root;
-  av->parent = pvma->anon_vma;
-  vma->anon_vma = av;
-  vma->anon_vma_chain.push_back(av);
-  av->vmas.insert(vma);
-  av->refcount++;
-}
 
 // mm/memory.c copy_page_range → copy_present_pte: private pages become shared copy-on-write
 // (both PTEs write-protected, map count raised).
@@ -129,72 +113,54 @@ void exit_mmap(Machine& m, MmStruct* mm) {
 }
 
 // kernel/fork.c mmput.
-static void mmput(Machine& m, std::shared_ptr<MmStruct>& mm) {
+void mmput(Machine& m, std::shared_ptr<MmStruct>& mm) {
   if (!mm) return;
   if (--mm->users == 0) exit_mmap(m, mm.get());
   mm.reset();
 }
 
 long sys_fork(Task& t) {
-  t.machine->cpu = t.cpu;
-  Machine& m = *t.machine;
-  TRACE_FN(m.trace, "kernel_clone");
-  Task& child = m.spawn(t.name, Image::kEmpty);
-  child.mm->users = 0;
-  child.mm = dup_mm(m, t);
-  *child.rlim = *t.rlim;
-  *child.files = *t.files;
-  child.cap_effective = t.cap_effective;
-  child.cap_permitted = t.cap_permitted;
-  child.cpu = t.cpu;
-  TRACE_NOTE(m.trace, "child pid %d: locked_vm 0, def_flags %#x", child.pid, child.mm->def_flags);
-  m.after_syscall("fork");
-  return child.pid;
+  return sim_syscall(t, "fork", [&]() -> long {
+    Machine& m = *t.machine;
+    TRACE_FN(m.trace, "kernel_clone");
+    Task& child = m.spawn(t.name, Image::kEmpty);
+    child.mm->users = 0;
+    child.mm = dup_mm(m, t);
+    *child.rlim = *t.rlim;
+    *child.files = *t.files;
+    child.cap_effective = t.cap_effective;
+    child.cap_permitted = t.cap_permitted;
+    child.cpu = t.cpu;
+    TRACE_NOTE(m.trace, "child pid %d: locked_vm 0, def_flags %#x", child.pid, child.mm->def_flags);
+    return child.pid;
+  });
 }
 
 long sys_clone_thread(Task& t) {
-  t.machine->cpu = t.cpu;
-  Machine& m = *t.machine;
-  TRACE_FN(m.trace, "kernel_clone");
-  Task& th = m.spawn(t.name, Image::kEmpty);
-  th.mm = t.mm;
-  th.mm->users++;
-  th.tgid = t.tgid;
-  th.rlim = t.rlim;    // CLONE_THREAD: shared signal_struct
-  th.files = t.files;  // CLONE_FILES
-  th.cap_effective = t.cap_effective;
-  th.cap_permitted = t.cap_permitted;
-  TRACE_NOTE(m.trace, "thread %d shares mm %u", th.pid, th.mm->id);
-  m.after_syscall("clone");
-  return th.pid;
-}
-
-long sys_execve(Task& t, Image image) {
-  t.machine->cpu = t.cpu;
-  Machine& m = *t.machine;
-  TRACE_FN(m.trace, "do_execve");
-  // bprm_mm_init → mm_alloc: a brand-new mm; exec_mmap then drops the old one.
-  std::shared_ptr<MmStruct> old = t.mm;
-  const vm_flags_t def = old->def_flags & VM_INIT_DEF_MASK;
-  t.mm = std::make_shared<MmStruct>();
-  t.mm->id = m.next_mm_id();
-  t.mm->users = 1;
-  t.mm->def_flags = def;
-  mmput(m, old);
-  m.build_process_image(t, image);
-  TRACE_NOTE(m.trace, "new mm %u; the old one is released (its locks go with it)", t.mm->id);
-  m.after_syscall("execve");
-  return 0;
+  return sim_syscall(t, "clone", [&]() -> long {
+    Machine& m = *t.machine;
+    TRACE_FN(m.trace, "kernel_clone");
+    Task& th = m.spawn(t.name, Image::kEmpty);
+    th.mm = t.mm;
+    th.mm->users++;
+    th.tgid = t.tgid;
+    th.rlim = t.rlim;    // CLONE_THREAD: shared signal_struct
+    th.files = t.files;  // CLONE_FILES
+    th.cap_effective = t.cap_effective;
+    th.cap_permitted = t.cap_permitted;
+    TRACE_NOTE(m.trace, "thread %d shares mm %u", th.pid, th.mm->id);
+    return th.pid;
+  });
 }
 
 long sys_exit(Task& t) {
-  t.machine->cpu = t.cpu;
-  Machine& m = *t.machine;
-  TRACE_FN(m.trace, "do_exit");
-  t.alive = false;
-  mmput(m, t.mm);
-  m.after_syscall("exit");
-  return 0;
+  return sim_syscall(t, "exit", [&]() -> long {
+    Machine& m = *t.machine;
+    TRACE_FN(m.trace, "do_exit");
+    t.alive = false;
+    mmput(m, t.mm);
+    return 0;
+  });
 }
 
 }  // namespace mmsim

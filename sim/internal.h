@@ -23,11 +23,81 @@ void vma_tree_set_end(MmStruct* mm, Vma* vma, uint64_t end);
 Vma* vma_lookup(MmStruct* mm, uint64_t addr);
 // First VMA intersecting [start, end), or nullptr.
 Vma* find_vma_intersection(MmStruct* mm, uint64_t start, uint64_t end);
+// The VMA before / after vma in its mm (Vma::vm_prev / vm_next), or nullptr.
 Vma* vma_prev(MmStruct* mm, const Vma* vma);
 Vma* vma_next(MmStruct* mm, const Vma* vma);
-// The VMA before addr (the last with vm_start < addr that does not contain addr... i.e. the
-// predecessor of the slot at addr), used for prev in new-range merges.
+// find_vma, and in *pprev the VMA before the one found (the last VMA when none is found).
 Vma* find_vma_prev(MmStruct* mm, uint64_t addr, Vma** pprev);
+
+// struct vma_iterator (include/linux/mm_types.h, mm/vma.h): a position in an mm's VMA tree,
+// the range [start, end) of the VMA it is on (the maple state's index and last + 1); the next
+// vma_find goes on from `end`. It holds no tree iterator (a change to the tree cannot leave it
+// dangling): it steps along the VMA links, and what it looks up by address goes through the
+// mm's tree cursor (MmStruct::mt_cursor). VMA_ITERATOR(vmi, mm, addr) starts at addr.
+struct VmaIterator {
+  MmStruct* mm;
+  uint64_t start;
+  uint64_t end;
+  // The VMA it is on while that VMA still ends at `end` (nullptr after vma_iter_set): the
+  // next VMA is then its vm_next, with no look-up at all.
+  Vma* vma;
+};
+#define VMA_ITERATOR(name, mm_, addr) \
+  VmaIterator name { (mm_), (addr), (addr), nullptr }
+inline void vma_iter_init(VmaIterator* vmi, MmStruct* mm, uint64_t addr) {
+  *vmi = {mm, addr, addr, nullptr};
+}
+inline void vma_iter_set(VmaIterator* vmi, uint64_t addr) {
+  vmi->start = vmi->end = addr;
+  vmi->vma = nullptr;
+}
+inline uint64_t vma_iter_end(const VmaIterator* vmi) { return vmi->end; }
+// Puts the iterator on vma (which the callers just modified), as the kernel's vma_modify
+// leaves vmi on the VMA it returns. No kernel twin.
+inline void sim_vma_iter_on(VmaIterator* vmi, Vma* vma) {
+  vmi->start = vma->vm_start;
+  vmi->end = vma->vm_end;
+  vmi->vma = vma;
+}
+// The next VMA starting below max, or nullptr; the iterator moves onto it. Past max there is
+// nothing to look up (a walk ends there without a search).
+inline Vma* vma_find(VmaIterator* vmi, uint64_t max) {
+  if (vmi->end >= max) return nullptr;
+  Vma* vma =
+      vmi->vma && vmi->vma->vm_end == vmi->end ? vmi->vma->vm_next : find_vma(vmi->mm, vmi->end);
+  if (!vma || vma->vm_start >= max) return nullptr;
+  sim_vma_iter_on(vmi, vma);
+  return vma;
+}
+inline Vma* vma_next(VmaIterator* vmi) { return vma_find(vmi, ~uint64_t{0}); }
+// The VMA before the iterator's (before the first VMA ending above `start`), or nullptr; the
+// iterator moves onto it (with none, to address 0), so vma_find returns the VMA after it.
+inline Vma* vma_prev(VmaIterator* vmi) {
+  Vma* prev;
+  if (vmi->vma && vmi->vma->vm_start == vmi->start && vmi->vma->vm_end == vmi->end) {
+    prev = vmi->vma->vm_prev;
+  } else {
+    find_vma_prev(vmi->mm, vmi->start, &prev);
+  }
+  if (prev) {
+    sim_vma_iter_on(vmi, prev);
+  } else {
+    vma_iter_set(vmi, 0);
+  }
+  return prev;
+}
+// The VMA containing `start`, or nullptr; the iterator moves onto it.
+inline Vma* vma_iter_load(VmaIterator* vmi) {
+  Vma* vma = vma_lookup(vmi->mm, vmi->start);
+  if (vma) sim_vma_iter_on(vmi, vma);
+  return vma;
+}
+// The VMAs from the iterator on that start below `end` / all of them, in address order. The
+// body may split or merge the VMA it is given if it leaves the iterator on the result
+// (sim_vma_iter_on), as mlock_fixup and mprotect_fixup do; it must not leave the iterator on
+// a VMA it removed.
+#define for_each_vma_range(vmi, vma, end) while (((vma) = vma_find(&(vmi), (end))) != nullptr)
+#define for_each_vma(vmi, vma) while (((vma) = vma_next(&(vmi))) != nullptr)
 
 // ---- mm/vma.c ----
 // struct vma_merge_struct: the proposed range and the attributes it would carry.
@@ -46,6 +116,13 @@ struct VmaMergeStruct {
   uint32_t uffd_ctx = 0;
   AnonVmaName anon_name;
   bool just_expand = false;
+  // The plan vma_merge_existing_range makes and commit_merge carries out: target takes
+  // [start, end) at pgoff; middle and/or next are deleted; middle's or next's start moves
+  // to end.
+  bool __remove_middle = false;
+  bool __remove_next = false;
+  bool __adjust_middle_start = false;
+  bool __adjust_next_start = false;
   enum State { VMA_MERGE_START, VMA_MERGE_ERROR_NOMEM, VMA_MERGE_NOMERGE, VMA_MERGE_SUCCESS };
   State state = VMA_MERGE_START;
 };
@@ -120,6 +197,12 @@ void zap_page_range_single(Machine& m, Vma* vma, uint64_t start, uint64_t end);
 
 // ---- mm/mmap.c, kernel/fork.c ----
 void exit_mmap(Machine& m, MmStruct* mm);
+// Drops a user of mm (exit, exec); the last one unmaps it (exit_mmap).
+void mmput(Machine& m, std::shared_ptr<MmStruct>& mm);
+
+// ---- mm/page_alloc.c ----
+// Sets the machine's zone watermarks from its memory size.
+void init_per_zone_wmark_min(Machine& m);
 
 // ---- mm/rmap.c ----
 // Gives vma an anon_vma: reuses a compatible neighbour's or makes a new one.
@@ -128,18 +211,24 @@ int anon_vma_prepare(Machine& m, Vma* vma);
 void anon_vma_clone(Machine& m, Vma* dst, const Vma* src);
 // Drops vma from every anon_vma of its chain.
 void unlink_anon_vmas(Machine& m, Vma* vma);
+// The child VMA of fork joins every anon_vma of the parent VMA's chain and gets its own.
+void anon_vma_fork(Machine& m, Vma* vma, const Vma* pvma);
 void folio_add_new_anon_rmap(Machine& m, uint32_t folio, Vma* vma, uint64_t addr);
 void folio_add_file_rmap_pte(Machine& m, uint32_t folio, Vma* vma);
 void folio_add_anon_rmap_pte(Machine& m, uint32_t folio, Vma* vma);
 void folio_remove_rmap_pte(Machine& m, uint32_t folio, Vma* vma);
+// The rmap walks: counts and clears young PTEs (*vm_flags: the flags of the VMAs seen);
+// unmaps the folio everywhere (false if a mapping remains).
+int folio_referenced(Machine& m, uint32_t folio, vm_flags_t* vm_flags);
+bool try_to_unmap(Machine& m, uint32_t folio);
+// Rebuilds File::i_mmap_index.
+void sim_i_mmap_rebuild(File* file);
 
 // ---- mm/swap.c ----
 bool folio_evictable(const Folio& f);  // mm/internal.h
 LruList folio_lru_list(const Folio& f);
 void folio_deactivate(Machine& m, uint32_t folio);
 void folio_mark_accessed(Machine& m, uint32_t folio);
-// Rebuilds File::i_mmap_index (sim/vmscan.cc).
-void sim_i_mmap_rebuild(File* file);
 // mm/workingset.c (sim/workingset.cc).
 void workingset_age_nonresident(Machine& m, uint64_t nr_pages);
 void workingset_activation(Machine& m, uint32_t folio);
@@ -174,8 +263,7 @@ uint64_t total_swap_pages(const Machine& m);
 // mm/memory.c do_swap_page: the fault on a swap PTE. 0 or -errno.
 int do_swap_page(Task& t, Vma* vma, uint64_t addr, unsigned flags);
 
-// ---- mm/vmscan.c, mm/rmap.c walks ----
-bool try_to_unmap(Machine& m, uint32_t folio);
+// ---- mm/vmscan.c ----
 // Runs the machine's reclaim policy (MachineConfig::reclaim_policy).
 uint64_t try_to_free_pages(Machine& m, uint64_t nr_to_reclaim, bool kswapd);
 void folio_putback_lru(Machine& m, uint32_t folio);
@@ -185,6 +273,20 @@ bool folio_isolate_lru(Machine& m, uint32_t folio);
 // The reclaim policies' toolkit (sim_policy_isolate, sim_policy_evict...): mmsim/policy_toolkit.h.
 
 // ---- helpers without a kernel twin ----
+// The entry and exit every system call shares (the kernel's syscall entry, do_syscall_64):
+// the call runs on the calling task's CPU (its per-CPU batches), and Machine::after_syscall
+// (invariant checks, when configured) runs on every return path. Each sys_* is
+//   return sim_syscall(t, "name", [&]() -> long { ...the model, returning the result... });
+// `name` is a string literal; nothing is allocated.
+template <typename Body>
+inline long sim_syscall(Task& t, const char* name, Body&& body) {
+  Machine& m = *t.machine;
+  m.cpu = t.cpu;
+  const long ret = body();
+  m.after_syscall(name);
+  return ret;
+}
+
 // Calls fn(vpn, Pte&) for each entry of [start, end) in address order. fn must not set or
 // clear entries of the table.
 template <typename Fn>

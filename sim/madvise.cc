@@ -226,85 +226,79 @@ bool sim_madvise_is_modelled(int behavior) {
 }
 
 long sys_madvise(Task& t, uint64_t start, uint64_t len_in, int behavior) {
-  t.machine->cpu = t.cpu;
-  Machine& m = *t.machine;
-  TRACE_FN(m.trace, "do_madvise");
-  MmStruct* mm = t.mm.get();
-  auto done = [&](long r) {
-    m.after_syscall("madvise");
-    return r;
-  };
-  // is_valid_madvise
-  if (!madvise_behavior_valid(behavior)) return done(-EINVAL);
-  if (start & ~PAGE_MASK) return done(-EINVAL);
-  const uint64_t len = PAGE_ALIGN(len_in);
-  if (len_in && !len) return done(-EINVAL);
-  if (start + len < start) return done(-EINVAL);
-  if (start + len == start) return done(0);
-  const uint64_t end = start + len;
-  if (behavior == kMadvPopulateRead || behavior == kMadvPopulateWrite)
-    return done(sim_madvise_populate(t, start, end, behavior == kMadvPopulateWrite));
+  return sim_syscall(t, "madvise", [&]() -> long {
+    Machine& m = *t.machine;
+    TRACE_FN(m.trace, "do_madvise");
+    MmStruct* mm = t.mm.get();
+    // is_valid_madvise
+    if (!madvise_behavior_valid(behavior)) return -EINVAL;
+    if (start & ~PAGE_MASK) return -EINVAL;
+    const uint64_t len = PAGE_ALIGN(len_in);
+    if (len_in && !len) return -EINVAL;
+    if (start + len < start) return -EINVAL;
+    if (start + len == start) return 0;
+    const uint64_t end = start + len;
+    if (behavior == kMadvPopulateRead || behavior == kMadvPopulateWrite)
+      return sim_madvise_populate(t, start, end, behavior == kMadvPopulateWrite);
 
-  // madvise_walk_vmas: holes are skipped and reported as ENOMEM at the end; any other
-  // error stops the walk with earlier VMAs already advised.
-  int unmapped_error = 0;
-  Vma* prev = nullptr;
-  Vma* vma = find_vma_prev(mm, start, &prev);
-  if (vma && start > vma->vm_start) prev = vma;
-  MadviseRange r{start, end};
-  for (;;) {
-    if (!vma) return done(-ENOMEM);
-    if (r.start < vma->vm_start) {
-      unmapped_error = -ENOMEM;
-      r.start = vma->vm_start;
+    // madvise_walk_vmas: holes are skipped and reported as ENOMEM at the end; any other
+    // error stops the walk with earlier VMAs already advised.
+    int unmapped_error = 0;
+    Vma* prev = nullptr;
+    Vma* vma = find_vma_prev(mm, start, &prev);
+    if (vma && start > vma->vm_start) prev = vma;
+    MadviseRange r{start, end};
+    for (;;) {
+      if (!vma) return -ENOMEM;
+      if (r.start < vma->vm_start) {
+        unmapped_error = -ENOMEM;
+        r.start = vma->vm_start;
+        if (r.start >= end) break;
+      }
+      MadviseRange part{r.start, std::min(vma->vm_end, end)};
+      if (int error = madvise_vma_behavior(t, vma, &prev, part, behavior)) return error;
+      r.start = part.end;
+      if (prev && r.start < prev->vm_end) r.start = prev->vm_end;
       if (r.start >= end) break;
+      vma = find_vma(mm, prev ? prev->vm_end : r.start);
     }
-    MadviseRange part{r.start, std::min(vma->vm_end, end)};
-    if (int error = madvise_vma_behavior(t, vma, &prev, part, behavior)) return done(error);
-    r.start = part.end;
-    if (prev && r.start < prev->vm_end) r.start = prev->vm_end;
-    if (r.start >= end) break;
-    vma = find_vma(mm, prev ? prev->vm_end : r.start);
-  }
-  return done(unmapped_error);
+    return unmapped_error;
+  });
 }
 
 // mm/msync.c sys_msync: only the argument checks and MS_INVALIDATE's EBUSY on locked VMAs
 // are modelled (there is no writeback to do).
 long sys_msync(Task& t, uint64_t start, uint64_t len, int flags) {
-  t.machine->cpu = t.cpu;
-  Machine& m = *t.machine;
-  TRACE_FN(m.trace, "sys_msync");
-  MmStruct* mm = t.mm.get();
-  auto done = [&](long r) {
-    m.after_syscall("msync");
-    return r;
-  };
-  if (flags & ~(MS_ASYNC | MS_INVALIDATE | MS_SYNC)) return done(-EINVAL);
-  if (start & ~PAGE_MASK) return done(-EINVAL);
-  if ((flags & MS_ASYNC) && (flags & MS_SYNC)) return done(-EINVAL);
-  len = (len + ~PAGE_MASK) & PAGE_MASK;
-  const uint64_t end = start + len;
-  if (end < start) return done(-ENOMEM);
-  if (end == start) return done(0);
-  int unmapped_error = 0;
-  Vma* vma = find_vma(mm, start);
-  for (;;) {
-    if (!vma) return done(-ENOMEM);
-    if (start < vma->vm_start) {
-      if (flags == MS_ASYNC) return done(-ENOMEM);
-      start = vma->vm_start;
-      if (start >= end) return done(-ENOMEM);
-      unmapped_error = -ENOMEM;
+  return sim_syscall(t, "msync", [&]() -> long {
+    Machine& m = *t.machine;
+    TRACE_FN(m.trace, "sys_msync");
+    MmStruct* mm = t.mm.get();
+    if (flags & ~(MS_ASYNC | MS_INVALIDATE | MS_SYNC)) return -EINVAL;
+    if (start & ~PAGE_MASK) return -EINVAL;
+    if ((flags & MS_ASYNC) && (flags & MS_SYNC)) return -EINVAL;
+    len = (len + ~PAGE_MASK) & PAGE_MASK;
+    const uint64_t end = start + len;
+    if (end < start) return -ENOMEM;
+    if (end == start) return 0;
+    int unmapped_error = 0;
+    Vma* vma = find_vma(mm, start);
+    for (;;) {
+      if (!vma) return -ENOMEM;
+      if (start < vma->vm_start) {
+        if (flags == MS_ASYNC) return -ENOMEM;
+        start = vma->vm_start;
+        if (start >= end) return -ENOMEM;
+        unmapped_error = -ENOMEM;
+      }
+      if ((flags & MS_INVALIDATE) && (vma->vm_flags & VM_LOCKED)) {
+        TRACE_NOTE(m.trace, "MS_INVALIDATE on a VM_LOCKED VMA: EBUSY");
+        return -EBUSY;
+      }
+      start = vma->vm_end;
+      if (start >= end) return unmapped_error;
+      vma = find_vma(mm, start);
     }
-    if ((flags & MS_INVALIDATE) && (vma->vm_flags & VM_LOCKED)) {
-      TRACE_NOTE(m.trace, "MS_INVALIDATE on a VM_LOCKED VMA: EBUSY");
-      return done(-EBUSY);
-    }
-    start = vma->vm_end;
-    if (start >= end) return done(unmapped_error);
-    vma = find_vma(mm, start);
-  }
+  });
 }
 
 // mm/madvise.c madvise_set_anon_name (reached from prctl(PR_SET_VMA_ANON_NAME)): walk the

@@ -349,42 +349,42 @@ void zap_page_range_single(Machine& m, Vma* vma, uint64_t start, uint64_t end) {
 // A user-mode access: the checks of arch/x86/mm/fault.c access_error, stack expansion
 // (expand_stack), then handle_mm_fault for each page that needs it.
 long user_access(Task& t, uint64_t addr, uint64_t len, bool write) {
-  t.machine->cpu = t.cpu;
-  Machine& m = *t.machine;
-  TRACE_FN(m.trace, "do_user_addr_fault");
-  if (len == 0) return 0;
-  const uint64_t end = addr + len;
-  if (end < addr) return -EFAULT;
-  for (uint64_t a = addr & PAGE_MASK; a < end; a += PAGE_SIZE) {
-    MmStruct* mm = t.mm.get();
-    Vma* vma = vma_lookup(mm, a);
-    if (!vma) {
-      Vma* next = find_vma(mm, a);
-      if (next && (next->vm_flags & VM_GROWSDOWN)) {
-        if (int err = expand_downwards(t, next, a)) {
-          TRACE_NOTE(m.trace, "stack expansion to %#x refused (%d): SIGSEGV", a, err);
+  return sim_syscall(t, "access", [&]() -> long {
+    Machine& m = *t.machine;
+    TRACE_FN(m.trace, "do_user_addr_fault");
+    if (len == 0) return 0;
+    const uint64_t end = addr + len;
+    if (end < addr) return -EFAULT;
+    for (uint64_t a = addr & PAGE_MASK; a < end; a += PAGE_SIZE) {
+      MmStruct* mm = t.mm.get();
+      Vma* vma = vma_lookup(mm, a);
+      if (!vma) {
+        Vma* next = find_vma(mm, a);
+        if (next && (next->vm_flags & VM_GROWSDOWN)) {
+          if (int err = expand_downwards(t, next, a)) {
+            TRACE_NOTE(m.trace, "stack expansion to %#x refused (%d): SIGSEGV", a, err);
+            return -EFAULT;
+          }
+          vma = next;
+        } else {
+          TRACE_NOTE(m.trace, "no VMA at %#x: SIGSEGV", a);
           return -EFAULT;
         }
-        vma = next;
-      } else {
-        TRACE_NOTE(m.trace, "no VMA at %#x: SIGSEGV", a);
+      }
+      if (write ? !(vma->vm_flags & VM_WRITE) : !sim_vma_is_accessible(vma)) {
+        TRACE_NOTE(m.trace, "%s access to %#x not permitted: SIGSEGV", write ? "write" : "read", a);
         return -EFAULT;
       }
+      Pte* pte = mm->page_table.find(a >> PAGE_SHIFT);
+      if (pte && pte->kind == Pte::kPresent && (!write || pte->write)) {
+        pte->young = true;
+        if (write) pte->dirty = true;
+        continue;
+      }
+      if (int err = handle_mm_fault(t, vma, a, write ? unsigned{FAULT_FLAG_WRITE} : 0u)) return err;
     }
-    if (write ? !(vma->vm_flags & VM_WRITE) : !sim_vma_is_accessible(vma)) {
-      TRACE_NOTE(m.trace, "%s access to %#x not permitted: SIGSEGV", write ? "write" : "read", a);
-      return -EFAULT;
-    }
-    Pte* pte = mm->page_table.find(a >> PAGE_SHIFT);
-    if (pte && pte->kind == Pte::kPresent && (!write || pte->write)) {
-      pte->young = true;
-      if (write) pte->dirty = true;
-      continue;
-    }
-    if (int err = handle_mm_fault(t, vma, a, write ? unsigned{FAULT_FLAG_WRITE} : 0u)) return err;
-  }
-  m.after_syscall("access");
-  return 0;
+    return 0;
+  });
 }
 
 }  // namespace mmsim

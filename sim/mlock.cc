@@ -175,9 +175,10 @@ bool can_do_mlock(Task& t) {
   return false;
 }
 
-// mm/mlock.c mlock_fixup: change the lock flags of [start, end) within vma.
-static int mlock_fixup(Machine& m, MmStruct* mm, Vma* vma, Vma** prev, uint64_t start, uint64_t end,
-                       vm_flags_t newflags) {
+// mm/mlock.c mlock_fixup: change the lock flags of [start, end) within vma; vmi is left on
+// the VMA that now covers the range.
+static int mlock_fixup(Machine& m, MmStruct* mm, VmaIterator* vmi, Vma* vma, Vma** prev,
+                       uint64_t start, uint64_t end, vm_flags_t newflags) {
   TRACE_FN(m.trace, "mlock_fixup");
   const vm_flags_t oldflags = vma->vm_flags;
   if (newflags == oldflags || (oldflags & VM_SPECIAL) || (oldflags & VM_HUGETLB) ||
@@ -188,11 +189,13 @@ static int mlock_fixup(Machine& m, MmStruct* mm, Vma* vma, Vma** prev, uint64_t 
                : (oldflags & VM_HUGETLB) ? "hugetlb mapping"
                                          : "VM_DROPPABLE mapping");
     *prev = vma;
+    sim_vma_iter_on(vmi, vma);
     return 0;
   }
   VmaOrErr r = vma_modify_flags(m, mm, *prev, vma, start, end, newflags);
   if (r.err) {
     *prev = vma;
+    sim_vma_iter_on(vmi, vma);
     return r.err;
   }
   vma = r.vma;
@@ -210,6 +213,7 @@ static int mlock_fixup(Machine& m, MmStruct* mm, Vma* vma, Vma** prev, uint64_t 
     mlock_vma_pages_range(m, vma, start, end, newflags);
   }
   *prev = vma;
+  sim_vma_iter_on(vmi, vma);
   return 0;
 }
 
@@ -221,27 +225,26 @@ static int apply_vma_lock_flags(Machine& m, MmStruct* mm, uint64_t start, uint64
   const uint64_t end = start + len;
   if (end < start) return -EINVAL;
   if (end == start) return 0;
-  Vma* vma = vma_lookup(mm, start);
+  VMA_ITERATOR(vmi, mm, start);
+  Vma* vma = vma_iter_load(&vmi);
   if (!vma) {
     TRACE_NOTE(m.trace, "no VMA contains %#x: ENOMEM", start);
     return -ENOMEM;
   }
-  // vma_prev only when the range starts at the VMA's start (else prev is vma itself).
-  Vma* prev = start > vma->vm_start ? vma : vma_prev(mm, vma);
+  Vma* prev = vma_prev(&vmi);
+  if (start > vma->vm_start) prev = vma;
   uint64_t nstart = start;
   uint64_t tmp = vma->vm_start;
-  // The next VMA is the one after prev (the first ending above tmp = prev->vm_end), as the
-  // kernel's vma_iterator steps on; none is looked at once the range is covered.
-  for (Vma* cur = vma; cur && cur->vm_start < end; cur = tmp < end ? vma_next(mm, prev) : nullptr) {
-    if (cur->vm_start != tmp) {
+  for_each_vma_range(vmi, vma, end) {
+    if (vma->vm_start != tmp) {
       TRACE_NOTE(m.trace, "hole at [%#x, %#x): ENOMEM (earlier VMAs stay changed)", tmp,
-                 cur->vm_start);
+                 vma->vm_start);
       return -ENOMEM;
     }
-    vm_flags_t newflags = (cur->vm_flags & ~VM_LOCKED_MASK) | flags;
-    tmp = std::min(cur->vm_end, end);
-    if (int error = mlock_fixup(m, mm, cur, &prev, nstart, tmp, newflags)) return error;
-    tmp = prev->vm_end;
+    vm_flags_t newflags = (vma->vm_flags & ~VM_LOCKED_MASK) | flags;
+    tmp = std::min(vma->vm_end, end);
+    if (int error = mlock_fixup(m, mm, &vmi, vma, &prev, nstart, tmp, newflags)) return error;
+    tmp = vma_iter_end(&vmi);
     nstart = tmp;
   }
   if (tmp < end) {
@@ -256,8 +259,9 @@ static uint64_t count_mm_mlocked_page_nr(MmStruct* mm, uint64_t start, uint64_t 
   uint64_t end = start + len;
   if (end < start) end = ~uint64_t{0};
   uint64_t count = 0;
-  for (Vma* vma = find_vma_intersection(mm, start, end); vma && vma->vm_start < end;
-       vma = vma_next(mm, vma)) {
+  VMA_ITERATOR(vmi, mm, start);
+  Vma* vma;
+  for_each_vma_range(vmi, vma, end) {
     if (!(vma->vm_flags & VM_LOCKED)) continue;
     const uint64_t s = std::max(start, vma->vm_start);
     const uint64_t e = std::min(end, vma->vm_end);
@@ -310,32 +314,29 @@ static long do_mlock(Task& t, uint64_t start, uint64_t len, vm_flags_t flags) {
 }
 
 long sys_mlock(Task& t, uint64_t start, uint64_t len) {
-  t.machine->cpu = t.cpu;
-  TRACE_FN(t.machine->trace, "sys_mlock");
-  long r = do_mlock(t, start, len, VM_LOCKED);
-  t.machine->after_syscall("mlock");
-  return r;
+  return sim_syscall(t, "mlock", [&]() -> long {
+    TRACE_FN(t.machine->trace, "sys_mlock");
+    return do_mlock(t, start, len, VM_LOCKED);
+  });
 }
 
 long sys_mlock2(Task& t, uint64_t start, uint64_t len, uint64_t flags) {
-  t.machine->cpu = t.cpu;
-  TRACE_FN(t.machine->trace, "sys_mlock2");
-  vm_flags_t vm_flags = VM_LOCKED;
-  if (flags & ~uint64_t{MLOCK_ONFAULT}) return -EINVAL;
-  if (flags & MLOCK_ONFAULT) vm_flags |= VM_LOCKONFAULT;
-  long r = do_mlock(t, start, len, vm_flags);
-  t.machine->after_syscall("mlock2");
-  return r;
+  return sim_syscall(t, "mlock2", [&]() -> long {
+    TRACE_FN(t.machine->trace, "sys_mlock2");
+    vm_flags_t vm_flags = VM_LOCKED;
+    if (flags & ~uint64_t{MLOCK_ONFAULT}) return -EINVAL;
+    if (flags & MLOCK_ONFAULT) vm_flags |= VM_LOCKONFAULT;
+    return do_mlock(t, start, len, vm_flags);
+  });
 }
 
 long sys_munlock(Task& t, uint64_t start, uint64_t len) {
-  t.machine->cpu = t.cpu;
-  TRACE_FN(t.machine->trace, "sys_munlock");
-  len = PAGE_ALIGN(len + offset_in_page(start));
-  start &= PAGE_MASK;
-  long r = apply_vma_lock_flags(*t.machine, t.mm.get(), start, len, 0);
-  t.machine->after_syscall("munlock");
-  return r;
+  return sim_syscall(t, "munlock", [&]() -> long {
+    TRACE_FN(t.machine->trace, "sys_munlock");
+    len = PAGE_ALIGN(len + offset_in_page(start));
+    start &= PAGE_MASK;
+    return apply_vma_lock_flags(*t.machine, t.mm.get(), start, len, 0);
+  });
 }
 
 // mm/mlock.c apply_mlockall_flags: def_flags for MCL_FUTURE, then every VMA for MCL_CURRENT
@@ -355,55 +356,55 @@ static void apply_mlockall_flags(Machine& m, MmStruct* mm, uint64_t flags) {
     to_add |= VM_LOCKED;
     if (flags & MCL_ONFAULT) to_add |= VM_LOCKONFAULT;
   }
+  VMA_ITERATOR(vmi, mm, 0);
   Vma* prev = nullptr;
-  uint64_t addr = 0;
-  while (Vma* vma = find_vma(mm, addr)) {
+  Vma* vma;
+  for_each_vma(vmi, vma) {
     vm_flags_t newflags = (vma->vm_flags & ~VM_LOCKED_MASK) | to_add;
-    if (mlock_fixup(m, mm, vma, &prev, vma->vm_start, vma->vm_end, newflags)) prev = vma;
-    addr = prev->vm_end;
+    (void)mlock_fixup(m, mm, &vmi, vma, &prev, vma->vm_start, vma->vm_end, newflags);
   }
 }
 
 long sys_mlockall(Task& t, uint64_t flags) {
-  t.machine->cpu = t.cpu;
-  Machine& m = *t.machine;
-  TRACE_FN(m.trace, "sys_mlockall");
-  if (!flags || (flags & ~uint64_t{MCL_CURRENT | MCL_FUTURE | MCL_ONFAULT}) ||
-      flags == MCL_ONFAULT) {
-    TRACE_NOTE(m.trace, "flags %#x invalid: EINVAL", flags);
-    return -EINVAL;
-  }
-  if (!can_do_mlock(t)) {
-    TRACE_NOTE(m.trace, "can_do_mlock: RLIMIT_MEMLOCK is 0 and no CAP_IPC_LOCK: EPERM");
-    return -EPERM;
-  }
-  MmStruct* mm = t.mm.get();
-  const uint64_t lock_limit = t.rlimit(RLIMIT_MEMLOCK) >> PAGE_SHIFT;
-  long ret = -ENOMEM;
-  const bool cap = t.capable(CAP_IPC_LOCK_BIT);
-  if (flags & MCL_CURRENT) {
-    TRACE_NOTE(m.trace, "MCL_CURRENT: total_vm %lu pages vs limit %lu pages%s", mm->total_vm,
-               lock_limit, cap ? " (ignored: CAP_IPC_LOCK)" : "");
-  }
-  if (!(flags & MCL_CURRENT) || mm->total_vm <= lock_limit || cap) {
-    for (MachineObserver* o : m.observers()) o->on_mlockall_walk(t, flags, false);
-    apply_mlockall_flags(m, mm, flags);
-    ret = 0;
-  } else {
-    TRACE_NOTE(m.trace, "total_vm over the limit: ENOMEM, def_flags and VMAs unchanged");
-  }
-  if (!ret && (flags & MCL_CURRENT)) mm_populate(t, 0, TASK_SIZE);
-  m.after_syscall("mlockall");
-  return ret;
+  return sim_syscall(t, "mlockall", [&]() -> long {
+    Machine& m = *t.machine;
+    TRACE_FN(m.trace, "sys_mlockall");
+    if (!flags || (flags & ~uint64_t{MCL_CURRENT | MCL_FUTURE | MCL_ONFAULT}) ||
+        flags == MCL_ONFAULT) {
+      TRACE_NOTE(m.trace, "flags %#x invalid: EINVAL", flags);
+      return -EINVAL;
+    }
+    if (!can_do_mlock(t)) {
+      TRACE_NOTE(m.trace, "can_do_mlock: RLIMIT_MEMLOCK is 0 and no CAP_IPC_LOCK: EPERM");
+      return -EPERM;
+    }
+    MmStruct* mm = t.mm.get();
+    const uint64_t lock_limit = t.rlimit(RLIMIT_MEMLOCK) >> PAGE_SHIFT;
+    long ret = -ENOMEM;
+    const bool cap = t.capable(CAP_IPC_LOCK_BIT);
+    if (flags & MCL_CURRENT) {
+      TRACE_NOTE(m.trace, "MCL_CURRENT: total_vm %lu pages vs limit %lu pages%s", mm->total_vm,
+                 lock_limit, cap ? " (ignored: CAP_IPC_LOCK)" : "");
+    }
+    if (!(flags & MCL_CURRENT) || mm->total_vm <= lock_limit || cap) {
+      for (MachineObserver* o : m.observers()) o->on_mlockall_walk(t, flags, false);
+      apply_mlockall_flags(m, mm, flags);
+      ret = 0;
+    } else {
+      TRACE_NOTE(m.trace, "total_vm over the limit: ENOMEM, def_flags and VMAs unchanged");
+    }
+    if (!ret && (flags & MCL_CURRENT)) mm_populate(t, 0, TASK_SIZE);
+    return ret;
+  });
 }
 
 long sys_munlockall(Task& t) {
-  t.machine->cpu = t.cpu;
-  TRACE_FN(t.machine->trace, "sys_munlockall");
-  for (MachineObserver* o : t.machine->observers()) o->on_mlockall_walk(t, 0, true);
-  apply_mlockall_flags(*t.machine, t.mm.get(), 0);
-  t.machine->after_syscall("munlockall");
-  return 0;
+  return sim_syscall(t, "munlockall", [&]() -> long {
+    TRACE_FN(t.machine->trace, "sys_munlockall");
+    for (MachineObserver* o : t.machine->observers()) o->on_mlockall_walk(t, 0, true);
+    apply_mlockall_flags(*t.machine, t.mm.get(), 0);
+    return 0;
+  });
 }
 
 }  // namespace mmsim

@@ -131,7 +131,9 @@ static int64_t mmap_region(Task& t, File* file, uint64_t addr, uint64_t len, vm_
   const uint64_t pglen = len >> PAGE_SHIFT;
   // __mmap_prepare: the pages that MAP_FIXED replaces count against the limits.
   uint64_t nr_pages_replaced = 0;
-  for (Vma* v = find_vma_intersection(mm, addr, end); v && v->vm_start < end; v = vma_next(mm, v)) {
+  VMA_ITERATOR(vmi, mm, addr);
+  Vma* v;
+  for_each_vma_range(vmi, v, end) {
     const uint64_t s = std::max(addr, v->vm_start), e = std::min(end, v->vm_end);
     nr_pages_replaced += (e - s) >> PAGE_SHIFT;
   }
@@ -276,47 +278,46 @@ static int64_t do_mmap(Task& t, File* file, const OpenFile* of, uint64_t addr, u
 
 long sys_mmap(Task& t, uint64_t addr, uint64_t len, uint64_t prot, uint64_t flags, int fd,
               uint64_t off) {
-  t.machine->cpu = t.cpu;
-  Machine& m = *t.machine;
-  TRACE_FN(m.trace, "sys_mmap");
-  long ret;
-  if (off & ~PAGE_MASK) {
-    ret = -EINVAL;
-  } else {
-    File* file = nullptr;
-    const OpenFile* of = nullptr;
-    ret = 0;
-    if (!(flags & MAP_ANONYMOUS)) {
-      auto it = t.files->find(fd);
-      if (it == t.files->end()) {
-        ret = -EBADF;
-      } else {
-        of = &it->second;
-        file = of->file;
-        if (flags & MAP_HUGETLB) ret = -EINVAL;
+  return sim_syscall(t, "mmap", [&]() -> long {
+    Machine& m = *t.machine;
+    TRACE_FN(m.trace, "sys_mmap");
+    long ret;
+    if (off & ~PAGE_MASK) {
+      ret = -EINVAL;
+    } else {
+      File* file = nullptr;
+      const OpenFile* of = nullptr;
+      ret = 0;
+      if (!(flags & MAP_ANONYMOUS)) {
+        auto it = t.files->find(fd);
+        if (it == t.files->end()) {
+          ret = -EBADF;
+        } else {
+          of = &it->second;
+          file = of->file;
+          if (flags & MAP_HUGETLB) ret = -EINVAL;
+        }
+      } else if (flags & MAP_HUGETLB) {
+        // No huge pages are reserved on this machine (vm.nr_hugepages = 0).
+        TRACE_NOTE(m.trace, "MAP_HUGETLB with no huge pages reserved: ENOMEM");
+        ret = -ENOMEM;
       }
-    } else if (flags & MAP_HUGETLB) {
-      // No huge pages are reserved on this machine (vm.nr_hugepages = 0).
-      TRACE_NOTE(m.trace, "MAP_HUGETLB with no huge pages reserved: ENOMEM");
-      ret = -ENOMEM;
+      if (ret == 0) {
+        uint64_t populate = 0;
+        int64_t r = do_mmap(t, file, of, addr, len, prot, flags, off >> PAGE_SHIFT, &populate);
+        ret = r;
+        if (r >= 0 && populate) mm_populate(t, static_cast<uint64_t>(r), populate);
+      }
     }
-    if (ret == 0) {
-      uint64_t populate = 0;
-      int64_t r = do_mmap(t, file, of, addr, len, prot, flags, off >> PAGE_SHIFT, &populate);
-      ret = r;
-      if (r >= 0 && populate) mm_populate(t, static_cast<uint64_t>(r), populate);
-    }
-  }
-  m.after_syscall("mmap");
-  return ret;
+    return ret;
+  });
 }
 
 long sys_munmap(Task& t, uint64_t addr, uint64_t len) {
-  t.machine->cpu = t.cpu;
-  TRACE_FN(t.machine->trace, "sys_munmap");
-  long r = do_vmi_munmap(*t.machine, t.mm.get(), addr, len);
-  t.machine->after_syscall("munmap");
-  return r;
+  return sim_syscall(t, "munmap", [&]() -> long {
+    TRACE_FN(t.machine->trace, "sys_munmap");
+    return do_vmi_munmap(*t.machine, t.mm.get(), addr, len);
+  });
 }
 
 // mm/vma.c do_brk_flags: grow the heap by [addr, addr+len), expanding the brk VMA if it
@@ -358,57 +359,54 @@ static int do_brk_flags(Task& t, Vma* vma, uint64_t addr, uint64_t len) {
 }
 
 long sys_brk(Task& t, uint64_t brk) {
-  t.machine->cpu = t.cpu;
-  Machine& m = *t.machine;
-  TRACE_FN(m.trace, "sys_brk");
-  MmStruct* mm = t.mm.get();
-  const uint64_t origbrk = mm->brk;
-  auto out = [&]() {
-    mm->brk = origbrk;
-    m.after_syscall("brk");
-    return static_cast<long>(origbrk);
-  };
-  if (brk < mm->start_brk) return out();
-  if (t.rlimit(RLIMIT_DATA) != RLIM_INFINITY_VALUE &&
-      brk - mm->start_brk + (mm->end_data - mm->start_data) > t.rlimit(RLIMIT_DATA))
-    return out();
-  const uint64_t newbrk = PAGE_ALIGN(brk), oldbrk = PAGE_ALIGN(mm->brk);
-  if (oldbrk == newbrk) {
+  return sim_syscall(t, "brk", [&]() -> long {
+    Machine& m = *t.machine;
+    TRACE_FN(m.trace, "sys_brk");
+    MmStruct* mm = t.mm.get();
+    const uint64_t origbrk = mm->brk;
+    auto out = [&]() {
+      mm->brk = origbrk;
+      return static_cast<long>(origbrk);
+    };
+    if (brk < mm->start_brk) return out();
+    if (t.rlimit(RLIMIT_DATA) != RLIM_INFINITY_VALUE &&
+        brk - mm->start_brk + (mm->end_data - mm->start_data) > t.rlimit(RLIMIT_DATA))
+      return out();
+    const uint64_t newbrk = PAGE_ALIGN(brk), oldbrk = PAGE_ALIGN(mm->brk);
+    if (oldbrk == newbrk) {
+      mm->brk = brk;
+      return static_cast<long>(brk);
+    }
+    if (brk <= mm->brk) {
+      // Shrinking is always allowed (if the range is the heap's).
+      Vma* brkvma = find_vma_intersection(mm, newbrk, oldbrk);
+      if (!brkvma || brkvma->vm_start >= oldbrk) return out();
+      mm->brk = brk;
+      if (do_vmi_munmap(m, mm, newbrk, oldbrk - newbrk)) return out();
+      return static_cast<long>(brk);
+    }
+    // check_brk_limits
+    const uint64_t grow = newbrk - oldbrk;
+    if (static_cast<int64_t>(get_unmapped_area(t, nullptr, oldbrk, grow, MAP_FIXED)) < 0)
+      return out();
+    if (!mlock_future_ok(t, mm, mm->def_flags, grow)) {
+      TRACE_NOTE(m.trace, "check_brk_limits: MCL_FUTURE growth over RLIMIT_MEMLOCK: brk unchanged");
+      return out();
+    }
+    Vma* next = find_vma(mm, oldbrk);
+    if (next && next->vm_start < newbrk + PAGE_SIZE + STACK_GUARD_GAP &&
+        newbrk + PAGE_SIZE > vm_start_gap(next))
+      return out();
+    Vma* brkvma = nullptr;
+    if (oldbrk > mm->start_brk) {
+      Vma* p = find_vma(mm, oldbrk - 1);
+      if (p && p->vm_start < oldbrk && p->vm_start >= mm->start_brk) brkvma = p;
+    }
+    if (do_brk_flags(t, brkvma, oldbrk, grow) < 0) return out();
     mm->brk = brk;
-    m.after_syscall("brk");
+    if (mm->def_flags & VM_LOCKED) mm_populate(t, oldbrk, grow);
     return static_cast<long>(brk);
-  }
-  if (brk <= mm->brk) {
-    // Shrinking is always allowed (if the range is the heap's).
-    Vma* brkvma = find_vma_intersection(mm, newbrk, oldbrk);
-    if (!brkvma || brkvma->vm_start >= oldbrk) return out();
-    mm->brk = brk;
-    if (do_vmi_munmap(m, mm, newbrk, oldbrk - newbrk)) return out();
-    m.after_syscall("brk");
-    return static_cast<long>(brk);
-  }
-  // check_brk_limits
-  const uint64_t grow = newbrk - oldbrk;
-  if (static_cast<int64_t>(get_unmapped_area(t, nullptr, oldbrk, grow, MAP_FIXED)) < 0)
-    return out();
-  if (!mlock_future_ok(t, mm, mm->def_flags, grow)) {
-    TRACE_NOTE(m.trace, "check_brk_limits: MCL_FUTURE growth over RLIMIT_MEMLOCK: brk unchanged");
-    return out();
-  }
-  Vma* next = find_vma(mm, oldbrk);
-  if (next && next->vm_start < newbrk + PAGE_SIZE + STACK_GUARD_GAP &&
-      newbrk + PAGE_SIZE > vm_start_gap(next))
-    return out();
-  Vma* brkvma = nullptr;
-  if (oldbrk > mm->start_brk) {
-    Vma* p = find_vma(mm, oldbrk - 1);
-    if (p && p->vm_start < oldbrk && p->vm_start >= mm->start_brk) brkvma = p;
-  }
-  if (do_brk_flags(t, brkvma, oldbrk, grow) < 0) return out();
-  mm->brk = brk;
-  if (mm->def_flags & VM_LOCKED) mm_populate(t, oldbrk, grow);
-  m.after_syscall("brk");
-  return static_cast<long>(brk);
+  });
 }
 
 // mm/vma.c acct_stack_growth.

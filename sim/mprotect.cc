@@ -30,9 +30,9 @@ void sim_change_protection(Machine& m, Vma* vma, uint64_t start, uint64_t end) {
 
 }  // namespace
 
-// mm/mprotect.c mprotect_fixup.
-static int mprotect_fixup(Task& t, Vma* vma, Vma** pprev, uint64_t start, uint64_t end,
-                          vm_flags_t newflags) {
+// mm/mprotect.c mprotect_fixup; on success vmi is left on the VMA that now covers the range.
+static int mprotect_fixup(Task& t, VmaIterator* vmi, Vma* vma, Vma** pprev, uint64_t start,
+                          uint64_t end, vm_flags_t newflags) {
   Machine& m = *t.machine;
   TRACE_FN(m.trace, "mprotect_fixup");
   MmStruct* mm = t.mm.get();
@@ -41,6 +41,7 @@ static int mprotect_fixup(Task& t, Vma* vma, Vma** pprev, uint64_t start, uint64
   if (vma->vm_flags & VM_SEALED) return -EPERM;
   if (newflags == oldflags) {
     *pprev = vma;
+    sim_vma_iter_on(vmi, vma);
     return 0;
   }
   if (newflags & VM_WRITE) {
@@ -54,6 +55,7 @@ static int mprotect_fixup(Task& t, Vma* vma, Vma** pprev, uint64_t start, uint64
   if (r.err) return r.err;
   vma = r.vma;
   *pprev = vma;
+  sim_vma_iter_on(vmi, vma);
   vma->vm_flags = newflags;
   sim_change_protection(m, vma, start, end);
   // A private VM_LOCKED VMA becoming writable: break COW now.
@@ -67,62 +69,60 @@ static int mprotect_fixup(Task& t, Vma* vma, Vma** pprev, uint64_t start, uint64
 
 // mm/mprotect.c do_mprotect_pkey (pkey -1).
 long sys_mprotect(Task& t, uint64_t start, uint64_t len, uint64_t prot) {
-  t.machine->cpu = t.cpu;
-  Machine& m = *t.machine;
-  TRACE_FN(m.trace, "do_mprotect_pkey");
-  MmStruct* mm = t.mm.get();
-  auto done = [&](long r) {
-    m.after_syscall("mprotect");
-    return r;
-  };
-  const uint64_t grows = prot & (PROT_GROWSDOWN | PROT_GROWSUP);
-  prot &= ~uint64_t{PROT_GROWSDOWN | PROT_GROWSUP};
-  if (grows == (PROT_GROWSDOWN | PROT_GROWSUP)) return done(-EINVAL);
-  if (start & ~PAGE_MASK) return done(-EINVAL);
-  if (!len) return done(0);
-  len = PAGE_ALIGN(len);
-  uint64_t end = start + len;
-  if (end <= start) return done(-ENOMEM);
-  // arch_validate_prot (generic): only READ, WRITE, EXEC and SEM.
-  if (prot & ~uint64_t{PROT_READ | PROT_WRITE | PROT_EXEC | 0x8}) return done(-EINVAL);
-  Vma* vma = find_vma_intersection(mm, start, end);
-  if (!vma) return done(-ENOMEM);
-  if (grows & PROT_GROWSDOWN) {
-    start = vma->vm_start;
-    if (!(vma->vm_flags & VM_GROWSDOWN)) return done(-EINVAL);
-  } else {
-    if (vma->vm_start > start) return done(-ENOMEM);
-    if (grows & PROT_GROWSUP) return done(-EINVAL);  // no VM_GROWSUP on x86
-  }
-  Vma* prev = vma_prev(mm, vma);
-  if (start > vma->vm_start) prev = vma;
-  uint64_t nstart = start, tmp = vma->vm_start;
-  long error = 0;
-  for (Vma* cur = vma; cur && cur->vm_start < end; cur = find_vma(mm, tmp)) {
-    if (cur->vm_start != tmp) {
-      TRACE_NOTE(m.trace, "hole at %#x: ENOMEM (earlier VMAs stay changed)", tmp);
-      error = -ENOMEM;
-      break;
+  return sim_syscall(t, "mprotect", [&]() -> long {
+    Machine& m = *t.machine;
+    TRACE_FN(m.trace, "do_mprotect_pkey");
+    MmStruct* mm = t.mm.get();
+    const uint64_t grows = prot & (PROT_GROWSDOWN | PROT_GROWSUP);
+    prot &= ~uint64_t{PROT_GROWSDOWN | PROT_GROWSUP};
+    if (grows == (PROT_GROWSDOWN | PROT_GROWSUP)) return -EINVAL;
+    if (start & ~PAGE_MASK) return -EINVAL;
+    if (!len) return 0;
+    len = PAGE_ALIGN(len);
+    uint64_t end = start + len;
+    if (end <= start) return -ENOMEM;
+    // arch_validate_prot (generic): only READ, WRITE, EXEC and SEM.
+    if (prot & ~uint64_t{PROT_READ | PROT_WRITE | PROT_EXEC | 0x8}) return -EINVAL;
+    VMA_ITERATOR(vmi, mm, start);
+    Vma* vma = vma_find(&vmi, end);
+    if (!vma) return -ENOMEM;
+    if (grows & PROT_GROWSDOWN) {
+      start = vma->vm_start;
+      if (!(vma->vm_flags & VM_GROWSDOWN)) return -EINVAL;
+    } else {
+      if (vma->vm_start > start) return -ENOMEM;
+      if (grows & PROT_GROWSUP) return -EINVAL;  // no VM_GROWSUP on x86
     }
-    vm_flags_t newflags = 0;
-    if (prot & PROT_READ) newflags |= VM_READ;
-    if (prot & PROT_WRITE) newflags |= VM_WRITE;
-    if (prot & PROT_EXEC) newflags |= VM_EXEC;
-    newflags |= cur->vm_flags & ~vm_flags_t{VM_READ | VM_WRITE | VM_EXEC};
-    // VM_MAY* shifted onto VM_*: a permission the mapping may never have.
-    if ((newflags & ~(newflags >> 4)) & (VM_READ | VM_WRITE | VM_EXEC)) {
-      TRACE_NOTE(m.trace, "permission not allowed by VM_MAY* flags: EACCES");
-      error = -EACCES;
-      break;
+    Vma* prev = vma_prev(&vmi);
+    if (start > vma->vm_start) prev = vma;
+    uint64_t nstart = start, tmp = vma->vm_start;
+    long error = 0;
+    for_each_vma_range(vmi, vma, end) {
+      if (vma->vm_start != tmp) {
+        TRACE_NOTE(m.trace, "hole at %#x: ENOMEM (earlier VMAs stay changed)", tmp);
+        error = -ENOMEM;
+        break;
+      }
+      vm_flags_t newflags = 0;
+      if (prot & PROT_READ) newflags |= VM_READ;
+      if (prot & PROT_WRITE) newflags |= VM_WRITE;
+      if (prot & PROT_EXEC) newflags |= VM_EXEC;
+      newflags |= vma->vm_flags & ~vm_flags_t{VM_READ | VM_WRITE | VM_EXEC};
+      // VM_MAY* shifted onto VM_*: a permission the mapping may never have.
+      if ((newflags & ~(newflags >> 4)) & (VM_READ | VM_WRITE | VM_EXEC)) {
+        TRACE_NOTE(m.trace, "permission not allowed by VM_MAY* flags: EACCES");
+        error = -EACCES;
+        break;
+      }
+      tmp = std::min(vma->vm_end, end);
+      error = mprotect_fixup(t, &vmi, vma, &prev, nstart, tmp, newflags);
+      if (error) break;
+      tmp = vma_iter_end(&vmi);
+      nstart = tmp;
     }
-    tmp = std::min(cur->vm_end, end);
-    error = mprotect_fixup(t, cur, &prev, nstart, tmp, newflags);
-    if (error) break;
-    tmp = prev->vm_end;
-    nstart = tmp;
-  }
-  if (!error && tmp < end) error = -ENOMEM;
-  return done(error);
+    if (!error && tmp < end) error = -ENOMEM;
+    return error;
+  });
 }
 
 }  // namespace mmsim

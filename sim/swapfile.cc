@@ -298,9 +298,9 @@ uint64_t total_swap_pages(const Machine& m) {
   return n;
 }
 
-long sys_swapon(Task& t, const std::string& path, int swap_flags) {
+// The body of sys_swapon (run through sim_syscall below).
+static long sim_swapon(Task& t, const std::string& path, int swap_flags) {
   Machine& m = *t.machine;
-  t.machine->cpu = t.cpu;
   TRACE_FN(m.trace, "sys_swapon");
   constexpr int kSwapFlagPrefer = 0x8000, kSwapFlagPrioMask = 0x7fff;
   if (!t.capable(21 /* CAP_SYS_ADMIN */)) return -EPERM;
@@ -335,8 +335,11 @@ long sys_swapon(Task& t, const std::string& path, int swap_flags) {
   TRACE_NOTE(m.trace, "swap device %d: %s, %lu slots, priority %d", type, path, si->pages,
              si->prio);
   m.swap_info[type] = std::move(si);
-  m.after_syscall("swapon");
   return 0;
+}
+
+long sys_swapon(Task& t, const std::string& path, int swap_flags) {
+  return sim_syscall(t, "swapon", [&]() -> long { return sim_swapon(t, path, swap_flags); });
 }
 
 // mm/swapfile.c try_to_unuse: bring every page of the device back (unuse_pte), then free
@@ -367,9 +370,9 @@ static int try_to_unuse(Machine& m, int type) {
   return si->inuse_pages ? -EBUSY : 0;
 }
 
-long sys_swapoff(Task& t, const std::string& path) {
+// The body of sys_swapoff (run through sim_syscall below).
+static long sim_swapoff(Task& t, const std::string& path) {
   Machine& m = *t.machine;
-  t.machine->cpu = t.cpu;
   TRACE_FN(m.trace, "sys_swapoff");
   if (!t.capable(21 /* CAP_SYS_ADMIN */)) return -EPERM;
   int type = -1;
@@ -381,14 +384,16 @@ long sys_swapoff(Task& t, const std::string& path) {
   si->writeok = false;  // no new allocations while it drains
   if (int err = try_to_unuse(m, type)) {
     si->writeok = true;
-    m.after_syscall("swapoff");
     return err;
   }
   // Automatic priorities are handed back so the next swapon reuses them.
   if (si->prio < 0 && si->prio == m.least_priority) m.least_priority++;
   m.swap_info[type].reset();
-  m.after_syscall("swapoff");
   return 0;
+}
+
+long sys_swapoff(Task& t, const std::string& path) {
+  return sim_syscall(t, "swapoff", [&]() -> long { return sim_swapoff(t, path); });
 }
 
 }  // namespace mmsim

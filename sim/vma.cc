@@ -67,6 +67,14 @@ void vma_tree_erase(MmStruct* mm, const Vma* vma) {
   if (next != mm->mm_mt.end()) sim_tree_remember(mm, next);
 }
 
+// The cursor's VMA if it contains addr (the look-ups a syscall repeats are inside the VMA it
+// last found or changed, as the kernel's mm->mmap_cache before 3.15 assumed), else nullptr.
+Vma* sim_cursor_vma(MmStruct* mm, uint64_t addr) {
+  if (mm->mt_cursor_gen != mm->mm_mt_gen) return nullptr;
+  Vma* v = mm->mt_cursor->second.get();
+  return v->vm_start <= addr && addr < v->vm_end ? v : nullptr;
+}
+
 }  // namespace
 
 void vma_tree_set_end(MmStruct* mm, Vma* vma, uint64_t end) {
@@ -77,7 +85,7 @@ void vma_tree_set_end(MmStruct* mm, Vma* vma, uint64_t end) {
 // mm/mmap.c find_vma: the first VMA ending above addr, which is one tree search with the
 // tree keyed by vm_end.
 Vma* find_vma(MmStruct* mm, uint64_t addr) {
-  if (Vma* c = mm->mmap_cache; c && c->vm_start <= addr && addr < c->vm_end) return c;
+  if (Vma* v = sim_cursor_vma(mm, addr)) return v;
   auto it = mm->mm_mt.upper_bound(addr);
   if (it == mm->mm_mt.end()) return nullptr;
   Vma* v = it->second.get();
@@ -87,7 +95,6 @@ Vma* find_vma(MmStruct* mm, uint64_t addr) {
   __builtin_prefetch(v);
   if (it != mm->mm_mt.begin()) __builtin_prefetch(std::prev(it)->second.get());
   if (++it != mm->mm_mt.end()) __builtin_prefetch(it->second.get());
-  mm->mmap_cache = v;
   return v;
 }
 
@@ -237,8 +244,45 @@ VmaMergeStruct vmg_vma_state(MmStruct* mm, Vma* prev, Vma* vma, uint64_t start, 
   return vmg;
 }
 
+// mm/vma.c vmg_adjust_set_range: the VMA that keeps its end but not its start (middle,
+// shrinking from below, or next, growing down) now starts at vmg.end.
+static void vmg_adjust_set_range(VmaMergeStruct& vmg) {
+  Vma* adjust;
+  pgoff_t pgoff;
+  if (vmg.__adjust_middle_start) {
+    adjust = vmg.middle;
+    pgoff = adjust->vm_pgoff + PHYS_PFN(vmg.end - adjust->vm_start);
+  } else if (vmg.__adjust_next_start) {
+    adjust = vmg.next;
+    pgoff = adjust->vm_pgoff - PHYS_PFN(adjust->vm_start - vmg.end);
+  } else {
+    return;
+  }
+  sim_vma_set_range(vmg.mm, adjust, vmg.end, adjust->vm_end, pgoff);
+}
+
+// mm/vma.c commit_merge: carries out the plan of vma_merge_existing_range. The kernel stores
+// the target's new range over the removed VMAs in one maple-tree write; here the tree is
+// keyed by vm_end, so the removed VMAs leave it first (vma_complete), then the target (or,
+// when next grows down, middle) takes its range [vmg.start, vmg.end) and the adjusted VMA
+// its new start.
+static void commit_merge(Machine& m, VmaMergeStruct& vmg) {
+  MmStruct* mm = vmg.mm;
+  if (vmg.__remove_middle) sim_merge_remove(m, mm, vmg.middle);
+  if (vmg.__remove_next) sim_merge_remove(m, mm, vmg.next);
+  Vma* vma = vmg.__adjust_next_start ? vmg.middle : vmg.target;
+  sim_vma_set_range(mm, vma, vmg.start, vmg.end, vmg.pgoff);
+  vmg_adjust_set_range(vmg);
+  mm->map_count = static_cast<int>(mm->mm_mt.size());
+  // The cursor ends on the target, as the kernel's vmi does. Only next growing down leaves it
+  // elsewhere: on middle, just re-keyed, whose slot next's follows.
+  if (vmg.__adjust_next_start) sim_tree_remember(mm, std::next(mm->mt_cursor));
+}
+
 // mm/vma.c vma_merge_existing_range: [start, end) inside `middle` is about to take new
-// attributes; merge it into prev and/or next if they would be identical.
+// attributes; merge it into prev and/or next if they would be identical. It plans (which
+// VMAs survive, the target's new range, which VMAs go, whose start moves) in vmg, then
+// commit_merge carries the plan out.
 Vma* vma_merge_existing_range(Machine& m, VmaMergeStruct& vmg) {
   TRACE_FN(m.trace, "vma_merge_existing_range");
   MmStruct* mm = vmg.mm;
@@ -269,62 +313,63 @@ Vma* vma_merge_existing_range(Machine& m, VmaMergeStruct& vmg) {
     return nullptr;
   }
   bool merge_both = merge_left && merge_right;
-  const bool remove_middle = left_side && right_side;
-  if (remove_middle && !can_merge_remove_vma(middle)) {
+  // Spanning all of middle, a merge deletes it.
+  vmg.__remove_middle = left_side && right_side;
+  if (vmg.__remove_middle && !can_merge_remove_vma(middle)) {
     TRACE_NOTE(m.trace, "middle has vm_ops->close and cannot be removed: no merge");
     return nullptr;
   }
-  if (merge_both && !can_merge_remove_vma(next)) {
+  vmg.__remove_next = merge_both;
+  if (vmg.__remove_next && !can_merge_remove_vma(next)) {
     TRACE_NOTE(m.trace, "next has vm_ops->close: merging prev only");
-    merge_right = merge_both = false;
+    vmg.__remove_next = merge_right = merge_both = false;
   }
+  if (merge_right) vmg.target = next;
+  if (merge_left) vmg.target = prev;
 
-  Vma* target;
   if (merge_both) {
+    // PPP***NNN -> PPPPPPPPP: prev extends over middle (*) and next, which go.
     TRACE_NOTE(m.trace, "merge prev+middle+next: prev grows to %s",
                sim_range(prev->vm_start, next->vm_end));
+    vmg.start = prev->vm_start;
+    vmg.end = next->vm_end;
+    vmg.pgoff = prev->vm_pgoff;
     dup_anon_vma(m, prev, next->anon_vma ? next : middle);
-    const uint64_t new_end = next->vm_end;
-    sim_merge_remove(m, mm, middle);
-    sim_merge_remove(m, mm, next);
-    vma_tree_set_end(mm, prev, new_end);
-    i_mmap_changed(prev);
-    target = prev;
   } else if (merge_left) {
-    dup_anon_vma(m, prev, middle);
-    if (remove_middle) {
+    // PPP***MM -> PPPPPPMM (middle shrinks) or PPP*** -> PPPPPP (middle goes).
+    if (vmg.__remove_middle) {
       TRACE_NOTE(m.trace, "merge left: prev grows over the whole middle to %s",
                  sim_range(prev->vm_start, end));
-      sim_merge_remove(m, mm, middle);
     } else {
       TRACE_NOTE(m.trace, "merge left: prev grows to %s, middle shrinks to %s",
                  sim_range(prev->vm_start, end), sim_range(end, middle->vm_end));
-      sim_vma_set_range(mm, middle, end, middle->vm_end,
-                        middle->vm_pgoff + PHYS_PFN(end - middle->vm_start));
+      vmg.__adjust_middle_start = true;
     }
-    vma_tree_set_end(mm, prev, end);
-    i_mmap_changed(prev);
-    target = prev;
+    vmg.start = prev->vm_start;
+    vmg.pgoff = prev->vm_pgoff;
+    dup_anon_vma(m, prev, middle);
   } else {
+    // MM***NNN -> MMNNNNNN (middle shrinks, next grows down) or ***NNN -> NNNNNN (middle
+    // goes).
     const pgoff_t pglen = PHYS_PFN(end - start);
-    dup_anon_vma(m, next, middle);
-    if (remove_middle) {
+    if (vmg.__remove_middle) {
       TRACE_NOTE(m.trace, "merge right: next grows down over the whole middle to %s",
                  sim_range(start, next->vm_end));
-      sim_merge_remove(m, mm, middle);
+      vmg.end = next->vm_end;
+      vmg.pgoff = next->vm_pgoff - pglen;
     } else {
       TRACE_NOTE(m.trace, "merge right: middle shrinks to %s, next grows down to %s",
                  sim_range(middle->vm_start, start), sim_range(start, next->vm_end));
-      vma_tree_set_end(mm, middle, start);
-      i_mmap_changed(middle);
+      vmg.__adjust_next_start = true;
+      vmg.start = middle->vm_start;
+      vmg.end = start;
+      vmg.pgoff = middle->vm_pgoff;
     }
-    sim_vma_set_range(mm, next, start, next->vm_end, next->vm_pgoff - pglen);
-    target = next;
+    dup_anon_vma(m, next, middle);
   }
-  mm->map_count = static_cast<int>(mm->mm_mt.size());
-  vmg.target = target;
+  commit_merge(m, vmg);
   vmg.state = VmaMergeStruct::VMA_MERGE_SUCCESS;
-  return target;
+  return vmg.target;
 }
 
 // mm/vma.c vma_merge_new_range: a new range [start, end) in a gap; expand prev and/or next
@@ -403,7 +448,9 @@ int __split_vma(Machine& m, MmStruct* mm, Vma* vma, uint64_t addr, bool new_belo
     vma->vm_pgoff += PHYS_PFN(addr - n->vm_start);
     vma->vm_start = addr;
     i_mmap_changed(vma);
-    vma_tree_insert(mm, vma_tree_slot(mm, vma), addr, std::move(nv));
+    // The cursor stays on vma, as the kernel's iterator does (vma_next after the store).
+    sim_tree_remember(mm,
+                      std::next(vma_tree_insert(mm, vma_tree_slot(mm, vma), addr, std::move(nv))));
   } else {
     // The upper part takes over vma's slot (same vm_end); vma, now ending at addr, goes
     // right before it: one tree search and an insertion at a known place.
@@ -436,17 +483,13 @@ static VmaOrErr vma_modify(Machine& m, VmaMergeStruct& vmg) {
   TRACE_FN(m.trace, "vma_modify");
   Vma* vma = vmg.middle;
   const uint64_t start = vmg.start, end = vmg.end;
-  if (Vma* merged = vma_merge_existing_range(m, vmg)) {
-    vmg.mm->mmap_cache = merged;  // the callers' next look-up is in or just past it
-    return {merged, 0};
-  }
+  if (Vma* merged = vma_merge_existing_range(m, vmg)) return {merged, 0};
   if (vma->vm_start < start) {
     if (int err = split_vma(m, vmg.mm, vma, start, true)) return {nullptr, err};
   }
   if (vma->vm_end > end) {
     if (int err = split_vma(m, vmg.mm, vma, end, false)) return {nullptr, err};
   }
-  vmg.mm->mmap_cache = vma;
   return {vma, 0};
 }
 
@@ -489,7 +532,6 @@ void remove_vma(Machine& m, MmStruct* mm, Vma* vma) {
   i_mmap_changed(vma);
   if (vma->vm_prev) vma->vm_prev->vm_next = vma->vm_next;
   if (vma->vm_next) vma->vm_next->vm_prev = vma->vm_prev;
-  if (mm->mmap_cache == vma) mm->mmap_cache = nullptr;
   vma_tree_erase(mm, vma);
   mm->map_count--;
 }
@@ -518,13 +560,15 @@ int do_vmi_munmap(Machine& m, MmStruct* mm, uint64_t start, uint64_t len) {
   }
   // Gather: split the last one, then take every VMA in range.
   absl::InlinedVector<Vma*, 8> victims;
-  for (Vma* v = find_vma_intersection(mm, start, end); v && v->vm_start < end;
-       v = vma_next(mm, v)) {
-    if (v->vm_flags & VM_SEALED) return -EPERM;
-    if (v->vm_end > end) {
-      if (int err = __split_vma(m, mm, v, end, false)) return err;
+  VMA_ITERATOR(vmi, mm, start);
+  Vma* next;
+  for_each_vma_range(vmi, next, end) {
+    if (next->vm_flags & VM_SEALED) return -EPERM;
+    if (next->vm_end > end) {
+      if (int err = __split_vma(m, mm, next, end, false)) return err;
+      sim_vma_iter_on(&vmi, next);
     }
-    victims.push_back(v);
+    victims.push_back(next);
   }
   for (Vma* v : victims) {
     const uint64_t np = v->pages();

@@ -369,5 +369,143 @@ TEST_F(VmaTest, VmaMergeExistingRangeMergeNeedsNoNewVmaAtMax) {
   EXPECT_EQ(mm()->locked_vm, 1u);
 }
 
+// ---- vma_merge_existing_range's plan, then commit_merge (called directly) ----
+
+// 0123
+// DDUU    before: pages 0-1 VM_DONTCOPY (prev), 2-3 not (middle)
+//   *U    page 2 takes prev's flags
+// DDDU    after: prev extends to page 3; middle's start and pgoff move up (adjust middle)
+TEST_F(VmaTest, VmaMergeExistingRangePlanMergeLeftAdjustsMiddle) {
+  const uint64_t a = Map(kArea, 4);
+  ASSERT_EQ(sys_madvise(t_, a, 2 * P, MADV_DONTFORK), 0);
+  Vma* prev = vma_lookup(mm(), a);
+  Vma* middle = vma_lookup(mm(), a + 2 * P);
+  VmaMergeStruct vmg = vmg_vma_state(mm(), prev, middle, a + 2 * P, a + 3 * P);
+  vmg.vm_flags = prev->vm_flags;
+  EXPECT_EQ(vma_merge_existing_range(m_, vmg), prev);
+  EXPECT_EQ(vmg.state, VmaMergeStruct::VMA_MERGE_SUCCESS);
+  EXPECT_EQ(vmg.target, prev);
+  EXPECT_TRUE(vmg.__adjust_middle_start);
+  EXPECT_FALSE(vmg.__adjust_next_start || vmg.__remove_middle || vmg.__remove_next);
+  EXPECT_EQ(vmg.start, a);
+  EXPECT_EQ(vmg.end, a + 3 * P);
+  EXPECT_EQ(vmg.pgoff, a >> PAGE_SHIFT);
+  EXPECT_EQ(LayoutOf(a, 4), (Layout{V(0, 3, kDc), V(3, 4, kRW)}));
+  EXPECT_EQ(mm()->map_count, 2);
+}
+
+// 0123
+// UUDD    before: pages 0-1 not VM_DONTCOPY (middle), 2-3 VM_DONTCOPY (next)
+//  *DD    page 1 takes next's flags (prev is middle itself: the range starts inside it)
+// UDDD    after: middle is the VMA changed to [0, 1); next grows down (adjust next)
+TEST_F(VmaTest, VmaMergeExistingRangePlanMergeRightAdjustsNext) {
+  const uint64_t a = Map(kArea, 4);
+  ASSERT_EQ(sys_madvise(t_, a + 2 * P, 2 * P, MADV_DONTFORK), 0);
+  Vma* middle = vma_lookup(mm(), a);
+  Vma* next = vma_lookup(mm(), a + 2 * P);
+  VmaMergeStruct vmg = vmg_vma_state(mm(), middle, middle, a + P, a + 2 * P);
+  vmg.vm_flags = next->vm_flags;
+  EXPECT_EQ(vma_merge_existing_range(m_, vmg), next);
+  EXPECT_EQ(vmg.target, next);
+  EXPECT_TRUE(vmg.__adjust_next_start);
+  EXPECT_FALSE(vmg.__adjust_middle_start || vmg.__remove_middle || vmg.__remove_next);
+  EXPECT_EQ(vmg.start, a);
+  EXPECT_EQ(vmg.end, a + P);
+  EXPECT_EQ(LayoutOf(a, 4), (Layout{V(0, 1, kRW), V(1, 4, kDc)}));
+  EXPECT_EQ(next->vm_pgoff, (a >> PAGE_SHIFT) + 1);
+}
+
+// 012
+// DUD     before
+// D*D     page 1 takes the neighbours' flags
+// DDD     after: prev spans all three; middle and next are removed
+TEST_F(VmaTest, VmaMergeExistingRangePlanMergeBothRemovesMiddleAndNext) {
+  const uint64_t a = Map(kArea, 3);
+  ASSERT_EQ(sys_madvise(t_, a, P, MADV_DONTFORK), 0);
+  ASSERT_EQ(sys_madvise(t_, a + 2 * P, P, MADV_DONTFORK), 0);
+  Vma* prev = vma_lookup(mm(), a);
+  Vma* middle = vma_lookup(mm(), a + P);
+  VmaMergeStruct vmg = vmg_vma_state(mm(), prev, middle, a + P, a + 2 * P);
+  vmg.vm_flags = prev->vm_flags;
+  EXPECT_EQ(vma_merge_existing_range(m_, vmg), prev);
+  EXPECT_TRUE(vmg.__remove_middle && vmg.__remove_next);
+  EXPECT_FALSE(vmg.__adjust_middle_start || vmg.__adjust_next_start);
+  EXPECT_EQ(vmg.start, a);
+  EXPECT_EQ(vmg.end, a + 3 * P);
+  EXPECT_EQ(LayoutOf(a, 3), (Layout{V(0, 3, kDc)}));
+  EXPECT_EQ(mm()->map_count, 1);
+}
+
+// ---- VmaIterator and the tree cursor ----
+
+// 0123456789
+// AA BBB CC   three VMAs with holes between them
+class VmaIteratorTest : public VmaTest {
+ protected:
+  void SetUp() override {
+    Map(kArea, 2);
+    Map(kArea + 3 * P, 3);
+    Map(kArea + 7 * P, 2);
+  }
+  // The first VMA ending above addr, by a walk over the whole tree.
+  Vma* FindVmaByWalk(uint64_t addr) {
+    for (const auto& [end, v] : mm()->mm_mt) {
+      if (end > addr) return v.get();
+    }
+    return nullptr;
+  }
+};
+
+TEST_F(VmaIteratorTest, ForEachVmaRangeVisitsTheVmasStartingBelowEnd) {
+  VMA_ITERATOR(vmi, mm(), kArea + P);  // inside A
+  std::vector<uint64_t> starts;
+  Vma* vma;
+  for_each_vma_range(vmi, vma, kArea + 7 * P) starts.push_back((vma->vm_start - kArea) / P);
+  EXPECT_EQ(starts, (std::vector<uint64_t>{0, 3}));  // C starts at the end: not visited
+  EXPECT_EQ(vma_iter_end(&vmi), kArea + 6 * P);
+  Vma* c = vma_next(&vmi);
+  ASSERT_NE(c, nullptr);
+  EXPECT_EQ(c->vm_start, kArea + 7 * P);
+  EXPECT_EQ(vma_next(&vmi), nullptr);
+}
+
+// The setup of mlock's and mprotect's walks: load the VMA at start, take the one before it,
+// and the walk then begins with the loaded VMA again.
+TEST_F(VmaIteratorTest, VmaPrevThenVmaFindReturnsTheLoadedVma) {
+  VMA_ITERATOR(vmi, mm(), kArea + 4 * P);
+  Vma* b = vma_iter_load(&vmi);
+  ASSERT_NE(b, nullptr);
+  EXPECT_EQ(b->vm_start, kArea + 3 * P);
+  Vma* a = vma_prev(&vmi);
+  ASSERT_NE(a, nullptr);
+  EXPECT_EQ(a->vm_start, kArea);
+  EXPECT_EQ(vma_find(&vmi, kArea + 10 * P), b);
+  VMA_ITERATOR(first, mm(), kArea);
+  ASSERT_EQ(vma_iter_load(&first), a);
+  EXPECT_EQ(vma_prev(&first), nullptr);
+  EXPECT_EQ(vma_find(&first, kArea + 10 * P), a);
+}
+
+// find_vma answers from the cursor's slot or the next one when it can: from every cursor
+// position, every address (inside VMAs, in holes, past the end) gets the tree walk's answer.
+TEST_F(VmaIteratorTest, FindVmaFromAnyCursorPositionMatchesATreeWalk) {
+  const uint64_t cursors[] = {kArea, kArea + 3 * P, kArea + 7 * P};
+  for (uint64_t c : cursors) {
+    for (uint64_t addr = kArea - 2 * P; addr < kArea + 11 * P; addr += P / 2) {
+      ASSERT_NE(vma_lookup(mm(), c), nullptr);  // puts the cursor on the VMA at c
+      EXPECT_EQ(find_vma(mm(), addr), FindVmaByWalk(addr))
+          << std::hex << "cursor at " << c << ", addr " << addr;
+      Vma* prev = nullptr;
+      Vma* v = find_vma_prev(mm(), addr, &prev);
+      EXPECT_EQ(v, FindVmaByWalk(addr));
+      Vma* expected_prev = nullptr;
+      for (const auto& [end, w] : mm()->mm_mt) {
+        if (end <= addr) expected_prev = w.get();  // every VMA before v ends by addr
+      }
+      EXPECT_EQ(prev, expected_prev) << std::hex << "addr " << addr;
+    }
+  }
+}
+
 }  // namespace
 }  // namespace mmsim

@@ -57,8 +57,10 @@ struct Vma {
   pgoff_t vm_pgoff = 0;
   // The VMAs before and after this one in its mm, in address order (nullptr at the ends):
   // the list vm_area_struct kept until 6.1 replaced it with the maple tree. Here it makes
-  // vma_prev / vma_next a pointer step instead of a tree walk. Set by vma_link and
-  // __split_vma, unlinked by remove_vma; meaningless in a VMA that is in no tree (a copy).
+  // vma_prev / vma_next and a VmaIterator's step a pointer step instead of a tree step (the
+  // mlock2/munlock stream of bench/vs_kernel takes a quarter more instructions without it).
+  // Set by vma_link and __split_vma, unlinked by remove_vma; meaningless in a VMA that is in
+  // no tree (a copy).
   Vma* vm_prev = nullptr;
   Vma* vm_next = nullptr;
   // The anon_vmas this VMA is linked into (anon_vma_chain); more than one means the VMA
@@ -334,19 +336,15 @@ struct MmStruct {
   uint32_t id = 0;
   // VMAs keyed by vm_end (the kernel's maple tree). Changed only in sim/vma.cc.
   VmaTree mm_mt;
-  // The slot the last tree search or change left off at, valid while mm_mt_gen is still
-  // mt_cursor_gen (every insertion or erasure bumps mm_mt_gen; re-keying in place does not
-  // move slots). A syscall works on one VMA and its neighbours, so the searches after the
-  // first (to re-key, split or remove) mostly become a step from here (vma_tree_slot), as the
-  // kernel keeps one vma_iterator through mlock_fixup.
+  // The tree's one cursor: the slot the last look-up, step or change left off at, valid
+  // while mm_mt_gen is still mt_cursor_gen (every insertion or erasure bumps mm_mt_gen;
+  // re-keying in place does not move slots). A syscall works on one VMA and its neighbours,
+  // so after the first search a find_vma inside the VMA it is on (the kernel's
+  // mm->mmap_cache before 3.15) needs no search, and the changes (re-key, split, remove)
+  // mostly become a step from here, as the kernel keeps one vma_iterator through a walk.
   VmaTree::iterator mt_cursor;
   uint64_t mt_cursor_gen = 0;
   uint64_t mm_mt_gen = 1;
-  // The VMA last found or modified (the kernel's mm->mmap_cache before 3.15): find_vma of an
-  // address inside it needs no tree walk. remove_vma clears it when it removes that VMA;
-  // splits, merges and moved boundaries leave it valid, because a hit is checked against
-  // the VMA's current range.
-  Vma* mmap_cache = nullptr;
   // Invariant: map_count == mm_mt.size() (may exceed max_map_count transiently, as in the
   // kernel after __split_vma in munmap).
   int map_count = 0;
