@@ -144,14 +144,17 @@ bool try_to_unmap(Machine& m, uint32_t idx) {
   return m.folio(idx).mapcount == 0;
 }
 
-// mm/vmscan.c folio_check_references.
+// mm/vmscan.c folio_check_references. A VM_LOCKED mapping decides before PG_referenced is
+// tested, so a folio reclaim finds locked keeps its PG_referenced; otherwise two references
+// (PG_referenced and a young PTE, or two young PTEs) activate, one gives another trip round
+// the inactive list, none lets the folio go.
 FolioReferences folio_check_references(Machine& m, uint32_t idx) {
   vm_flags_t vm_flags;
   const int referenced_ptes = folio_referenced(m, idx, &vm_flags);
+  if (vm_flags & VM_LOCKED) return FOLIOREF_ACTIVATE;
   Folio& f = m.folio(idx);
   const bool referenced_folio = f.flags & PG_referenced;
   f.flags &= ~PG_referenced;
-  if (vm_flags & VM_LOCKED) return FOLIOREF_ACTIVATE;
   if (referenced_ptes) {
     f.flags |= PG_referenced;
     if (referenced_folio || referenced_ptes > 1) return FOLIOREF_ACTIVATE;

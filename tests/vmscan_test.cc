@@ -92,6 +92,79 @@ TEST(Vmscan, FolioReferencedMlocksAndStops) {
   EXPECT_FALSE(try_to_unmap(m, folio));
 }
 
+// folio_check_references, one row per case: the folio's type and mapping, its PG_referenced,
+// how many PTEs are young; the answer and PG_referenced after. A VM_LOCKED mapping answers
+// ACTIVATE before PG_referenced is tested, so the folio keeps it (6.18; the young PTE stays
+// too: the rmap walk stopped at the locked VMA).
+TEST(Vmscan, FolioCheckReferencesTable) {
+  enum Kind { kAnon, kFile, kExecFile, kExecAnon, kLockedAnon };
+  struct Row {
+    const char* what;
+    Kind kind;
+    bool referenced;
+    int young;  // PTEs (two: a forked child shares the anonymous page)
+    FolioReferences want;
+    bool referenced_after;
+  };
+  const Row rows[] = {
+      {"anon, unreferenced, no young PTE", kAnon, false, 0, FOLIOREF_RECLAIM, false},
+      {"anon, PG_referenced only (swapbacked)", kAnon, true, 0, FOLIOREF_RECLAIM, false},
+      {"anon, one young PTE: second trip", kAnon, false, 1, FOLIOREF_KEEP, true},
+      {"anon, young PTE and PG_referenced", kAnon, true, 1, FOLIOREF_ACTIVATE, true},
+      {"anon, two young PTEs", kAnon, false, 2, FOLIOREF_ACTIVATE, true},
+      {"file, PG_referenced only: reclaim if clean", kFile, true, 0, FOLIOREF_RECLAIM_CLEAN, false},
+      {"file, one young PTE", kFile, false, 1, FOLIOREF_KEEP, true},
+      {"exec file, one young PTE", kExecFile, false, 1, FOLIOREF_ACTIVATE, true},
+      {"exec anon, one young PTE (not file-LRU)", kExecAnon, false, 1, FOLIOREF_KEEP, true},
+      {"locked, PG_referenced kept", kLockedAnon, true, 1, FOLIOREF_ACTIVATE, true},
+      {"locked, unreferenced", kLockedAnon, false, 0, FOLIOREF_ACTIVATE, false},
+  };
+  for (const Row& r : rows) {
+    SCOPED_TRACE(r.what);
+    Machine m(SmallMachine());
+    Task& t = m.spawn("A", Image::kEmpty);
+    const bool file = r.kind == kFile || r.kind == kExecFile;
+    const bool exec = r.kind == kExecFile || r.kind == kExecAnon;
+    long p;
+    if (file) {
+      m.create_file("/f", PAGE_SIZE);
+      const long fd = sys_open(t, "/f", O_RDONLY);
+      p = sys_mmap(t, 0, PAGE_SIZE, PROT_READ | (exec ? PROT_EXEC : 0), MAP_PRIVATE,
+                   static_cast<int>(fd), 0);
+      ASSERT_EQ(user_access(t, p, PAGE_SIZE, false), 0);
+    } else {
+      p = sys_mmap(t, 0, PAGE_SIZE, PROT_READ | PROT_WRITE | (exec ? PROT_EXEC : 0),
+                   MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
+      ASSERT_EQ(user_access(t, p, PAGE_SIZE, true), 0);
+    }
+    std::vector<Task*> mappers = {&t};
+    if (r.young == 2) mappers.push_back(m.find_task(static_cast<int>(sys_fork(t))));
+    lru_add_drain_all(m);
+    const uint32_t folio = page_info(t, p).folio;
+    if (r.kind == kLockedAnon) {
+      vma_lookup(t.mm.get(), p)->vm_flags |= VM_LOCKED;  // as if mlock_count had erred low
+    }
+    for (size_t i = 0; i < mappers.size(); ++i) {
+      Pte* pte = mappers[i]->mm->page_table.find(p >> PAGE_SHIFT);
+      ASSERT_NE(pte, nullptr);
+      ASSERT_EQ(pte->folio, folio);
+      pte->young = static_cast<int>(i) < r.young;
+    }
+    Folio& f = m.folio(folio);
+    if (r.referenced)
+      f.flags |= PG_referenced;
+    else
+      f.flags &= ~PG_referenced;
+    EXPECT_EQ(folio_check_references(m, folio), r.want);
+    EXPECT_EQ((m.folio(folio).flags & PG_referenced) != 0, r.referenced_after);
+    const Pte* pte = t.mm->page_table.find(p >> PAGE_SHIFT);
+    EXPECT_EQ(pte->young, r.kind == kLockedAnon && r.young > 0);
+    if (r.kind == kLockedAnon) {
+      EXPECT_TRUE(m.folio(folio).flags & PG_mlocked);
+    }
+  }
+}
+
 // ---- the reclaim pass, call by call ----
 
 // A machine of `ram_pages` holding `file_pages` of page cache that is unmapped and
