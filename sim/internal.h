@@ -246,6 +246,9 @@ void folio_put(Machine& m, uint32_t folio);
 void folio_add_lru(Machine& m, uint32_t folio);
 void folio_add_lru_vma(Machine& m, uint32_t folio, const Vma* vma);
 void folio_put_last(Machine& m, uint32_t folio);  // frees a folio nothing references
+// The reclaim cost of a type: nr_io folios paged out (or refaulted), nr_rotated kept.
+void lru_note_cost(Machine& m, bool file, uint64_t nr_io, uint64_t nr_rotated);
+void lru_note_cost_refault(Machine& m, uint32_t folio);
 
 // ---- mm/swapfile.c, mm/swap_state.c ----
 int __swap_duplicate(Machine& m, SwpEntry e, uint8_t usage);
@@ -266,6 +269,45 @@ int do_swap_page(Task& t, Vma* vma, uint64_t addr, unsigned flags);
 // ---- mm/vmscan.c ----
 // Runs the machine's reclaim policy (MachineConfig::reclaim_policy).
 uint64_t try_to_free_pages(Machine& m, uint64_t nr_to_reclaim, bool kswapd);
+// do_try_to_free_pages, isolate_lru_folios, move_folios_to_lru: mmsim/policy_toolkit.h.
+
+inline constexpr int DEF_PRIORITY = 12;
+inline constexpr uint64_t SWAP_CLUSTER_MAX = 32;
+inline constexpr int MAX_RECLAIM_RETRIES = 16;
+inline constexpr int MAX_SWAPPINESS = 200;
+enum : unsigned { DEACTIVATE_ANON = 1, DEACTIVATE_FILE = 2 };
+enum ScanBalance { SCAN_EQUAL, SCAN_FRACT, SCAN_ANON, SCAN_FILE };
+enum FolioReferences { FOLIOREF_RECLAIM, FOLIOREF_RECLAIM_CLEAN, FOLIOREF_KEEP, FOLIOREF_ACTIVATE };
+
+// struct scan_control: one reclaim run's target and progress, and what prepare_scan_control
+// decided for the current shrink_node. Public here so that tests can drive a pass call by
+// call, as the kernel's own tools/testing does with mm internals.
+struct ScanControl {
+  uint64_t nr_to_reclaim = SWAP_CLUSTER_MAX;
+  int priority = DEF_PRIORITY;
+  int order = 0;        // always 0: the model allocates order-0 folios
+  bool kswapd = false;  // current_is_kswapd()
+  bool may_swap = true;
+  unsigned may_deactivate = 0;  // DEACTIVATE_ANON | DEACTIVATE_FILE
+  bool force_deactivate = false, skipped_deactivate = false, memcg_full_walk = false;
+  bool cache_trim_mode = false, cache_trim_mode_failed = false, no_cache_trim_mode = false;
+  bool file_is_tiny = false;
+  uint64_t anon_cost = 0, file_cost = 0;  // the lruvec's, when prepare_scan_control ran
+  uint64_t nr_scanned = 0;                // inactive-list folios shrink_folio_list looked at
+  uint64_t nr_reclaimed = 0;              // pages freed so far in this run
+};
+
+FolioReferences folio_check_references(Machine& m, uint32_t folio);
+bool inactive_is_low(const Machine& m, LruList inactive_lru);
+void prepare_scan_control(Machine& m, ScanControl& sc);
+// nr[LRU_INACTIVE_ANON .. LRU_ACTIVE_FILE]: folios to scan at sc.priority.
+void get_scan_count(const Machine& m, const ScanControl& sc, uint64_t nr[NR_LRU_LISTS]);
+void shrink_lruvec(Machine& m, ScanControl& sc);
+void shrink_node(Machine& m, ScanControl& sc);
+bool pgdat_balanced(const Machine& m);
+bool kswapd_shrink_node(Machine& m, ScanControl& sc);
+uint64_t balance_pgdat(Machine& m);  // pages freed
+uint64_t wakeup_kswapd(Machine& m);  // pages freed by the synchronous kswapd
 void folio_putback_lru(Machine& m, uint32_t folio);
 void reclaim_pages(Machine& m, const std::vector<uint32_t>& folios);
 bool folio_isolate_lru(Machine& m, uint32_t folio);

@@ -267,4 +267,24 @@ void folio_put_last(Machine& m, uint32_t idx) {
   m.free_folio(idx);
 }
 
+// mm/swap.c lru_note_cost_unlock_irq: a folio written out (or refaulting) costs
+// SWAP_CLUSTER_MAX, a rotation 1; both costs halve once they pass a quarter of the LRU, so
+// recent events weigh most. get_scan_count scans each type in inverse proportion to its cost.
+void lru_note_cost(Machine& m, bool file, uint64_t nr_io, uint64_t nr_rotated) {
+  const uint64_t cost = nr_io * SWAP_CLUSTER_MAX + nr_rotated;
+  if (!cost) return;
+  (file ? m.file_cost : m.anon_cost) += cost;
+  uint64_t lrusize = 0;
+  for (int l = 0; l < LRU_UNEVICTABLE; ++l) lrusize += static_cast<uint64_t>(m.lru_lists[l].nr);
+  if (m.file_cost + m.anon_cost > lrusize / 4) {
+    m.file_cost /= 2;
+    m.anon_cost /= 2;
+  }
+}
+
+// mm/swap.c lru_note_cost_refault: a refault of a folio that was in the workingset.
+void lru_note_cost_refault(Machine& m, uint32_t folio) {
+  lru_note_cost(m, !(m.folio(folio).flags & PG_swapbacked), 1, 0);
+}
+
 }  // namespace mmsim

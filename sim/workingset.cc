@@ -66,6 +66,7 @@ void workingset_refault(Machine& m, uint32_t folio, uint64_t shadow) {
   m.vmstat[file ? workingset_activate_file : workingset_activate_anon]++;
   if (workingset) {
     f.flags |= PG_workingset;
+    lru_note_cost_refault(m, folio);
     m.vmstat[file ? workingset_restore_file : workingset_restore_anon]++;
   }
 }

@@ -139,6 +139,12 @@ class Machine {
   LruListHead lru_lists[NR_LRU_LISTS];
   // The lruvec's nonresident_age (mm/workingset.c): evictions and activations so far.
   uint64_t nonresident_age = 0;
+  // The lruvec's recent reclaim cost per type (lru_note_cost), its workingset_activate_anon
+  // and _file counts at the last snapshot_refaults, and the node's kswapd_failures
+  // (balance_pgdat runs in a row that freed nothing).
+  uint64_t anon_cost = 0, file_cost = 0;
+  int64_t refaults[2] = {0, 0};
+  int kswapd_failures = 0;
   // Per-CPU folio batches, and the CPU the current kernel entry runs on.
   std::vector<CpuFbatches> cpu_fbatches;
   int cpu = 0;

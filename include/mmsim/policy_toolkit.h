@@ -32,7 +32,8 @@ std::vector<uint32_t> isolate_lru_folios(Machine& m, uint64_t nr, LruList l);
 // Isolated folios back onto the lists their flags imply (head); unevictable ones through
 // the lru_add batch. Returns how many went onto evictable lists.
 uint64_t move_folios_to_lru(Machine& m, const std::vector<uint32_t>& list);
-// The kernel's reclaim: the priority loop over shrink_lruvec (the "linux" policy).
+// The kernel's reclaim (the "linux" policy): direct reclaim of nr_to_reclaim pages, or with
+// kswapd set a kswapd wake-up (wakeup_kswapd, which sets its own target).
 uint64_t do_try_to_free_pages(Machine& m, uint64_t nr_to_reclaim, bool kswapd);
 
 // ---- the policies' helpers (sim/vmscan.cc; docs/policies.md) ----

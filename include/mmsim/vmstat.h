@@ -38,6 +38,8 @@ namespace mmsim {
   X(pgscan_file)               \
   X(pgsteal_anon)              \
   X(pgsteal_file)              \
+  X(pageoutrun)                \
+  X(allocstall_movable)        \
   X(unevictable_pgs_culled)    \
   X(unevictable_pgs_scanned)   \
   X(unevictable_pgs_rescued)   \

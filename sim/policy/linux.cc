@@ -1,7 +1,10 @@
-// "linux": the kernel's reclaim, unchanged. do_try_to_free_pages (sim/vmscan.cc) lowers the
-// priority from DEF_PRIORITY to 0, each pass running shrink_lruvec: get_scan_count splits
-// the scan between anon and file by swappiness, shrink_active_list ages the active lists, and
-// shrink_inactive_list gives referenced folios a second trip (folio_check_references).
+// "linux": the kernel's reclaim, unchanged. Direct reclaim is do_try_to_free_pages
+// (sim/vmscan.cc), lowering the priority from DEF_PRIORITY until enough is freed; a kswapd
+// wake-up is wakeup_kswapd → balance_pgdat, which reclaims until free memory is above the
+// high watermark. Both shrink the node through shrink_lruvec: get_scan_count splits the scan
+// between anon and file by swappiness and the recent reclaim cost of each, shrink_active_list
+// ages the active lists, and shrink_inactive_list gives referenced folios a second trip
+// (folio_check_references).
 #include "mmsim/policy_toolkit.h"
 #include "mmsim/reclaim_policy.h"
 
