@@ -5,6 +5,7 @@
 #include <vector>
 
 #include "CLI/CLI.hpp"
+#include "mmsim/version.h"
 #include "sim/scenario/commands.h"
 #include "sim/scenario/diff.h"
 #include "sim/scenario/fuzz_diff.h"
@@ -15,6 +16,11 @@ int main(int argc, char** argv) {
       "pages).\nScenarios (.scn) are described in docs/scenarios.md.",
       "mmsim"};
   app.require_subcommand(1);
+  app.set_version_flag("--version", [] {
+    return std::string("mmsim " MMSIM_VERSION ", a model of Linux " MMSIM_KERNEL_VERSION
+                       " memory management\nhost server: ") +
+           mmsim::scenario::HostServerPath();
+  });
   app.footer(
       "Examples:\n"
       "  mmsim run scenarios/basics/mlock-middle-split.scn\n"
