@@ -17,6 +17,7 @@
 #include "mmsim/observer.h"
 #include "mmsim/procfs.h"
 #include "sim/scenario/commands.h"
+#include "sim/scenario/expect.h"
 #include "sim/scenario/names.h"
 #include "sim/scenario/runner.h"
 #include "sim/scenario/syscall_table.h"
@@ -48,6 +49,15 @@ const std::vector<std::string>& ComparableStatus() {
   static const std::vector<std::string> k = {"VmSize",  "VmLck",   "VmPin",    "VmRSS",
                                              "RssAnon", "RssFile", "RssShmem", "VmSwap"};
   return k;
+}
+
+// The status field the kernel shows an mm counter in (VmLck is locked_vm in kB), or nullptr
+// for counters the server's own image and faults make incomparable.
+const char* StatusOfMm(const std::string& counter) {
+  if (counter == "locked_vm") return "VmLck";
+  if (counter == "total_vm") return "VmSize";
+  if (counter == "pinned_vm") return "VmPin";
+  return nullptr;
 }
 
 // Global counters whose changes the scenario's own tasks cause (when attributable).
@@ -170,7 +180,9 @@ std::string PageLine(uint64_t addr, const HostPage& p) {
   return absl::StrFormat("%#014x  none     %8s\n", addr, "-");
 }
 
-class Engine {
+// The engine is also the kernel's side of every numeric expectation (NumberViews, Now and
+// AtMark below); the runner is the simulator's. JudgeNumber judges both.
+class Engine : private NumberViews {
  public:
   // `adjusted`: the machine config was changed to match the host; `own_failures` the
   // "file:line" of expectations that fail on the scenario's own, unadjusted machine.
@@ -305,6 +317,9 @@ class Engine {
   absl::Status DoCall(const Step& s, const std::vector<uint64_t>& v, const StepResult& r);
   absl::Status DoAccess(const Step& s, uint64_t addr, uint64_t len, const StepResult& r);
   absl::Status DoExpect(const Step& s, const StepResult& r);
+  // NumberViews: the kernel's numbers, as the simulated process would have them.
+  absl::StatusOr<std::optional<int64_t>> Now(const Expectation& x, uint64_t addr) override;
+  int64_t AtMark(const Expectation& x) override;
   absl::Status DoShow(const Step& s, const StepResult& r);
   void CompareWindow(const Step& s, const std::string& task, const std::string& step_text);
   // Without compare_every_call: only looks for batches the kernel drained early (Allow), so
@@ -394,7 +409,7 @@ class Engine {
   HostMachine hm_;
   DiffOutcome out_;
   std::vector<std::pair<uint64_t, uint64_t>> window_;
-  std::string mark_vmstat_, mark_meminfo_, sim_mark_vmstat_, sim_mark_meminfo_;
+  std::string mark_vmstat_, mark_meminfo_;  // the kernel's at the last `mark`
   bool polluted_ = false;
   bool sync_lru_ = false, sync_mlock_ = false;  // see Allow()
   std::set<uint32_t> refault_active_;           // see Allow()
@@ -453,8 +468,6 @@ DiffOutcome Engine::Run() {
   }
   mark_vmstat_ = hm_.Vmstat();
   mark_meminfo_ = hm_.Meminfo();
-  sim_mark_vmstat_ = proc_vmstat(runner_.machine());
-  sim_mark_meminfo_ = proc_meminfo(runner_.machine());
   runner_.machine().add_observer(&observer_);
   while (!runner_.done() && !out_.skipped) {
     const Step& s = runner_.next_step();
@@ -554,8 +567,6 @@ absl::Status Engine::Step1(const Step& s) {
     case Step::kMark:
       mark_vmstat_ = hm_.Vmstat();
       mark_meminfo_ = hm_.Meminfo();
-      sim_mark_vmstat_ = proc_vmstat(runner_.machine());
-      sim_mark_meminfo_ = proc_meminfo(runner_.machine());
       polluted_ = false;
       Log(absl::StrCat(s.loc.file, ":", s.loc.line, "  ", s.text, "\n"));
       return absl::OkStatus();
@@ -819,6 +830,46 @@ void Engine::CompareWindow(const Step& s, const std::string& task, const std::st
   }
 }
 
+absl::StatusOr<std::optional<int64_t>> Engine::Now(const Expectation& x, uint64_t addr) {
+  switch (x.kind) {
+    case Expectation::kStatus:
+      return KernelStatus(x.task, x.field);
+    case Expectation::kMm: {
+      if (x.field == "map_count") {
+        const auto hv = hm_.Smaps(x.task);
+        const int64_t gates = std::count_if(hv.begin(), hv.end(), IsGate);
+        return static_cast<int64_t>(hv.size()) - gates - OutsideCount(hv) +
+               OutsideCount(SimSmaps(x.task));
+      }
+      const char* field = StatusOfMm(x.field);
+      if (!field) return std::optional<int64_t>();
+      auto kb = KernelStatus(x.task, field);
+      if (!kb) return std::optional<int64_t>();
+      return *kb / 4;  // kB to pages
+    }
+    case Expectation::kSmaps:
+      for (const SmapsEntry& e : hm_.Smaps(x.task)) {
+        if (addr < e.start || addr >= e.end) continue;
+        auto it = e.kb.find(x.field);
+        if (it == e.kb.end()) return std::optional<int64_t>();
+        return it->second;
+      }
+      return std::optional<int64_t>();
+    case Expectation::kVmstat:
+      return VmstatField(hm_.Vmstat(), x.field);
+    case Expectation::kMeminfo:
+      return TextField(hm_.Meminfo(), x.field);
+    default:
+      return absl::InvalidArgumentError("not a numeric expectation");
+  }
+}
+
+int64_t Engine::AtMark(const Expectation& x) {
+  if (x.kind == Expectation::kVmstat) return VmstatField(mark_vmstat_, x.field).value_or(0);
+  if (x.kind == Expectation::kMeminfo) return TextField(mark_meminfo_, x.field).value_or(0);
+  return 0;
+}
+
 absl::Status Engine::DoExpect(const Step& s, const StepResult& r) {
   const Expectation& x = s.expectation;
   Log(absl::StrCat(s.loc.file, ":", s.loc.line, "  ", s.text, "\n"));
@@ -831,22 +882,30 @@ absl::Status Engine::DoExpect(const Step& s, const StepResult& r) {
   }
   // A value compared between the simulator and the kernel, and the expectation checked on
   // the kernel's value.
-  auto number = [&](const std::string& view, const std::string& field, int64_t sim, int64_t kernel,
-                    int64_t sim_mark, int64_t kernel_mark,
-                    const std::string& unit) -> absl::Status {
-    const std::string u = unit.empty() ? "" : absl::StrCat(" ", unit);
-    const bool delta = x.expected.delta;
-    const int64_t sv = delta ? sim - sim_mark : sim, kv = delta ? kernel - kernel_mark : kernel;
-    auto fmt = [&](int64_t n) {
-      return delta ? absl::StrFormat("%+d%s", n, u) : absl::StrCat(n, u);
-    };
+  auto judged = [&](const std::string& view, const std::string& field,
+                    uint64_t addr) -> absl::Status {
     auto want = WantValue(s, x.expected);
     if (!want.ok()) return want.status();
-    if (sv != kv) {
-      Diverge(s, s.text, view, field, fmt(sv), fmt(kv));
-    } else if (!ExpectationHolds(x.expected, kv, *want)) {
-      WrongExpectation(s, s.text, view, field, fmt(sv),
-                       absl::StrCat(fmt(kv), " (the expectation says ",
+    auto sj = JudgeNumber(x, runner_, addr, *want);
+    if (!sj.ok()) return sj.status();
+    auto kj = JudgeNumber(x, *this, addr, *want);
+    if (!kj.ok()) return kj.status();
+    if (!sj->shown || !kj->shown) {
+      if (x.kind == Expectation::kSmaps) {
+        Note(s, absl::StrCat("smaps ", x.field, " not compared (not in both views)"));
+      }
+      return absl::OkStatus();
+    }
+    const std::string unit = NumberUnit(x);
+    const std::string u = unit.empty() ? "" : absl::StrCat(" ", unit);
+    auto fmt = [&](int64_t n) {
+      return x.expected.delta ? absl::StrFormat("%+d%s", n, u) : absl::StrCat(n, u);
+    };
+    if (sj->found != kj->found) {
+      Diverge(s, s.text, view, field, fmt(sj->found), fmt(kj->found));
+    } else if (!kj->holds) {
+      WrongExpectation(s, s.text, view, field, fmt(sj->found),
+                       absl::StrCat(fmt(kj->found), " (the expectation says ",
                                     WantedText(x.expected, *want, unit), ")"));
     }
     return absl::OkStatus();
@@ -860,31 +919,14 @@ absl::Status Engine::DoExpect(const Step& s, const StepResult& r) {
                              " not compared (it counts the server's own mappings)"));
         return absl::OkStatus();
       }
-      auto k = KernelStatus(task, x.field);
-      auto sv = TextField(proc_pid_status(*t), x.field);
-      if (!k || !sv) return absl::OkStatus();
-      return number("status", x.field, *sv, *k, 0, 0, x.expected.kb ? "kB" : "");
+      return judged("status", x.field, 0);
     }
     case Expectation::kMm: {
-      const MmStruct* mm = t->mm.get();
-      if (x.field == "map_count") {
-        const auto hv = hm_.Smaps(task);
-        const int64_t gates = std::count_if(hv.begin(), hv.end(), IsGate);
-        const int64_t k = static_cast<int64_t>(hv.size()) - gates - OutsideCount(hv) +
-                          OutsideCount(SimSmaps(task));
-        return number("mm", x.field, mm->map_count, k, 0, 0, "");
-      }
-      static const std::map<std::string, std::string> kStatusOf = {
-          {"locked_vm", "VmLck"}, {"total_vm", "VmSize"}, {"pinned_vm", "VmPin"}};
-      auto it = kStatusOf.find(x.field);
-      if (it == kStatusOf.end()) {
+      if (x.field != "map_count" && !StatusOfMm(x.field)) {
         Note(s, absl::StrCat(x.field, " not compared (the server's own image and faults count)"));
         return absl::OkStatus();
       }
-      auto k = KernelStatus(task, it->second);
-      auto sv = TextField(proc_pid_status(*t), it->second);
-      if (!k || !sv) return absl::OkStatus();
-      return number("mm", x.field, *sv / 4, *k / 4, 0, 0, "pages");
+      return judged("mm", x.field, 0);
     }
     case Expectation::kSmaps: {
       auto addr = runner_.Eval(x.addr);
@@ -922,13 +964,7 @@ absl::Status Engine::DoExpect(const Step& s, const StepResult& r) {
         }
         return absl::OkStatus();
       }
-      auto a = se->kb.find(x.field);
-      auto b = he->kb.find(x.field);
-      if (a == se->kb.end() || b == he->kb.end()) {
-        Note(s, absl::StrCat("smaps ", x.field, " not compared (not in both views)"));
-        return absl::OkStatus();
-      }
-      return number("smaps", field, a->second, b->second, 0, 0, x.expected.kb ? "kB" : "");
+      return judged("smaps", field, *addr);
     }
     case Expectation::kPage: {
       auto addr = runner_.Eval(x.addr);
@@ -1072,25 +1108,23 @@ absl::Status Engine::DoExpect(const Step& s, const StepResult& r) {
         return absl::OkStatus();
       }
       if (!Attributable(s, x.field)) return absl::OkStatus();
-      // The simulator's values come from its own views.
-      const std::string sim_now =
-          vm ? proc_vmstat(runner_.machine()) : proc_meminfo(runner_.machine());
-      const std::string host_now = vm ? hm_.Vmstat() : hm_.Meminfo();
-      auto get = [&](const std::string& text) {
-        return vm ? VmstatField(text, field) : TextField(text, field);
-      };
-      auto sn = get(sim_now), hn = get(host_now), hmk = get(vm ? mark_vmstat_ : mark_meminfo_);
-      auto smk = get(vm ? sim_mark_vmstat_ : sim_mark_meminfo_);
-      if (!sn || !hn || !hmk || !smk) {
+      // The counter as both sides show it (lru unevictable: nr_unevictable), judged alike.
+      Expectation y = x;
+      y.kind = vm ? Expectation::kVmstat : Expectation::kMeminfo;
+      y.field = field;
+      auto want = WantValue(s, x.expected);
+      if (!want.ok()) return want.status();
+      auto sj = JudgeNumber(y, runner_, 0, *want);
+      if (!sj.ok()) return sj.status();
+      auto kj = JudgeNumber(y, *this, 0, *want);
+      if (!kj.ok()) return kj.status();
+      if (!sj->shown || !kj->shown) {
         Note(s, absl::StrCat(x.field, " not compared (missing on one side)"));
         return absl::OkStatus();
       }
-      auto want = WantValue(s, x.expected);
-      if (!want.ok()) return want.status();
-      const int64_t sim_delta = field == "SwapTotal" && !x.expected.delta ? *sn : *sn - *smk;
-      const int64_t kernel_delta = field == "SwapTotal" && !x.expected.delta ? *hn : *hn - *hmk;
+      const int64_t sim_delta = sj->found, kernel_delta = kj->found;
       const std::string u = vm ? "" : " kB";
-      const bool holds = ExpectationHolds(x.expected, kernel_delta, *want);
+      const bool holds = kj->holds;
       if (kernel_delta != sim_delta || !holds) {
         // Global counters: every process on the host moves them (information, not a
         // divergence; docs/fidelity.md, "Host oracle allowances").

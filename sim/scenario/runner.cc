@@ -11,6 +11,7 @@
 #include "mmsim/control.h"
 #include "mmsim/procfs.h"
 #include "mmsim/syscalls.h"
+#include "sim/scenario/expect.h"
 #include "sim/scenario/names.h"
 #include "sim/scenario/status_macros.h"
 #include "sim/scenario/syscall_table.h"
@@ -299,26 +300,134 @@ absl::Status Runner::RunAccess(const Step& s, StepResult* r) {
   return absl::OkStatus();
 }
 
-absl::Status Runner::CheckValue(const Step& s, const ExpectedValue& v, int64_t actual,
-                                int64_t marked, const std::string& what, const std::string& unit,
-                                StepResult* r) {
-  ASSIGN_OR_RETURN(uint64_t raw, Eval(v.value));
-  auto wanted = WantedNumber(v, raw);
-  if (!wanted.ok()) return StepError(s, wanted.status().message());
-  const int64_t want = *wanted;
-  const std::string u = unit.empty() ? "" : absl::StrCat(" ", unit);
-  if (v.delta) {
-    const int64_t got = actual - marked;
-    if (!ExpectationHolds(v, got, want)) {
-      r->failures.push_back(absl::StrFormat("%s: expected %s since mark, found %+d%s (%d -> %d)",
-                                            what, WantedText(v, want, unit), got, u, marked,
-                                            actual));
-    }
-  } else if (!ExpectationHolds(v, actual, want)) {
+// status, smaps fields, mm counters, lru, vmstat and meminfo: JudgeNumber on the model.
+absl::Status Runner::RunNumberExpect(const Step& s, StepResult* r) {
+  const Expectation& x = s.expectation;
+  uint64_t addr = 0;
+  if (x.kind == Expectation::kSmaps) {
+    ASSIGN_OR_RETURN(addr, Eval(x.addr));
+  }
+  ASSIGN_OR_RETURN(uint64_t raw, Eval(x.expected.value));
+  auto want = WantedNumber(x.expected, raw);
+  if (!want.ok()) return StepError(s, want.status().message());
+  auto j = JudgeNumber(x, *this, addr, *want);
+  if (!j.ok()) return StepError(s, j.status().message());
+  std::string what;
+  switch (x.kind) {
+    case Expectation::kLru:
+      what = absl::StrCat("lru ", x.field);
+      break;
+    case Expectation::kVmstat:
+    case Expectation::kMeminfo:
+      what = absl::StrCat(x.kind == Expectation::kVmstat ? "vmstat " : "meminfo ", x.field);
+      break;
+    case Expectation::kStatus:
+      what = absl::StrCat(x.task, " status ", x.field);
+      break;
+    case Expectation::kSmaps:
+      what = absl::StrCat(x.task, " smaps ", Hex(addr), " ", x.field);
+      break;
+    default:
+      what = absl::StrCat(x.task, " ", x.field);
+      break;
+  }
+  if (!j->shown) {
     r->failures.push_back(
-        absl::StrCat(what, ": expected ", WantedText(v, want, unit), ", found ", actual, u));
+        absl::StrCat(what, ": expected a VMA containing ", Hex(addr), ", found none"));
+    return absl::OkStatus();
+  }
+  if (j->holds) return absl::OkStatus();
+  const std::string unit = NumberUnit(x);
+  const std::string u = unit.empty() ? "" : absl::StrCat(" ", unit);
+  if (x.expected.delta) {
+    r->failures.push_back(absl::StrFormat("%s: expected %s since mark, found %+d%s (%d -> %d)",
+                                          what, WantedText(x.expected, j->want, unit), j->found, u,
+                                          j->mark, j->now));
+  } else {
+    r->failures.push_back(absl::StrCat(what, ": expected ", WantedText(x.expected, j->want, unit),
+                                       ", found ", j->found, u));
   }
   return absl::OkStatus();
+}
+
+namespace {
+int VmstatIndex(const std::string& name) {
+  for (int i = 0; i < NR_VMSTAT_ITEMS; ++i) {
+    if (name == vmstat_name(static_cast<VmStatItem>(i))) return i;
+  }
+  return -1;
+}
+}  // namespace
+
+absl::StatusOr<std::optional<int64_t>> Runner::Now(const Expectation& x, uint64_t addr) {
+  Machine& m = *machine_;
+  Task* t = nullptr;
+  if (x.kind == Expectation::kStatus || x.kind == Expectation::kMm ||
+      x.kind == Expectation::kSmaps) {
+    t = FindTask(x.task);
+    if (!t) return absl::NotFoundError(absl::StrCat("task ", x.task, " does not exist yet"));
+  }
+  switch (x.kind) {
+    case Expectation::kLru: {
+      const int idx = LookupLruList(x.field);
+      if (idx < 0) return absl::NotFoundError(absl::StrCat("no LRU list ", x.field));
+      return m.lru_lists[idx].nr;
+    }
+    case Expectation::kVmstat: {
+      const int idx = VmstatIndex(x.field);
+      if (idx < 0) return absl::NotFoundError(absl::StrCat("no vmstat ", x.field));
+      return m.vmstat.v[idx];
+    }
+    case Expectation::kMeminfo: {
+      ASSIGN_OR_RETURN(int64_t v, FieldNumber(proc_meminfo(m), x.field));
+      return v;
+    }
+    case Expectation::kStatus: {
+      ASSIGN_OR_RETURN(int64_t v, FieldNumber(proc_pid_status(*t), x.field));
+      return v;
+    }
+    case Expectation::kMm: {
+      const MmStruct* mm = t->mm.get();
+      if (x.field == "map_count") return mm->map_count;
+      if (x.field == "locked_vm") return static_cast<int64_t>(mm->locked_vm);
+      if (x.field == "pinned_vm") return static_cast<int64_t>(mm->pinned_vm);
+      if (x.field == "total_vm") return static_cast<int64_t>(mm->total_vm);
+      if (x.field == "data_vm") return static_cast<int64_t>(mm->data_vm);
+      if (x.field == "exec_vm") return static_cast<int64_t>(mm->exec_vm);
+      if (x.field == "stack_vm") return static_cast<int64_t>(mm->stack_vm);
+      // The task's fault counters (getrusage ru_minflt / ru_majflt, /proc/PID/stat).
+      if (x.field == "min_flt") return static_cast<int64_t>(t->min_flt);
+      if (x.field == "maj_flt") return static_cast<int64_t>(t->maj_flt);
+      return int64_t{0};
+    }
+    case Expectation::kSmaps: {
+      auto entry = SmapsEntryAt(*t, addr);
+      if (!entry) return std::optional<int64_t>();
+      ASSIGN_OR_RETURN(int64_t v, FieldNumber(*entry, x.field));
+      return v;
+    }
+    default:
+      return absl::InvalidArgumentError("not a numeric expectation");
+  }
+}
+
+int64_t Runner::AtMark(const Expectation& x) {
+  switch (x.kind) {
+    case Expectation::kLru: {
+      const int idx = LookupLruList(x.field);
+      return idx < 0 ? 0 : mark_lru_[idx];
+    }
+    case Expectation::kVmstat: {
+      const int idx = VmstatIndex(x.field);
+      return idx < 0 ? 0 : mark_vmstat_.v[idx];
+    }
+    case Expectation::kMeminfo: {
+      auto v = FieldNumber(mark_meminfo_, x.field);
+      return v.ok() ? *v : 0;
+    }
+    default:
+      return 0;
+  }
 }
 
 absl::Status Runner::RunExpect(const Step& s, StepResult* r) {
@@ -330,50 +439,11 @@ absl::Status Runner::RunExpect(const Step& s, StepResult* r) {
     t = FindTask(x.task);
     if (!t) return StepError(s, absl::StrCat("task ", x.task, " does not exist yet"));
   }
+  if (x.kind != Expectation::kMaps && x.kind != Expectation::kPage &&
+      !(x.kind == Expectation::kSmaps && x.field == "VmFlags")) {
+    return RunNumberExpect(s, r);
+  }
   switch (x.kind) {
-    case Expectation::kLru: {
-      const int idx = LookupLruList(x.field);
-      if (idx < 0) return StepError(s, absl::StrCat("no LRU list ", x.field));
-      return CheckValue(s, x.expected, m.lru_lists[idx].nr, mark_lru_[idx],
-                        absl::StrCat("lru ", x.field), "pages", r);
-    }
-    case Expectation::kVmstat: {
-      int idx = 0;
-      while (idx < NR_VMSTAT_ITEMS && x.field != vmstat_name(static_cast<VmStatItem>(idx))) ++idx;
-      if (idx == NR_VMSTAT_ITEMS) return StepError(s, absl::StrCat("no vmstat ", x.field));
-      return CheckValue(s, x.expected, m.vmstat.v[idx], mark_vmstat_.v[idx],
-                        absl::StrCat("vmstat ", x.field), "", r);
-    }
-    case Expectation::kMeminfo: {
-      const std::string now = proc_meminfo(m);
-      auto a = FieldNumber(now, x.field);
-      auto b = FieldNumber(mark_meminfo_, x.field);
-      if (!a.ok()) return StepError(s, a.status().message());
-      return CheckValue(s, x.expected, *a, b.ok() ? *b : 0, absl::StrCat("meminfo ", x.field),
-                        x.expected.kb ? "kB" : "", r);
-    }
-    case Expectation::kStatus: {
-      auto a = FieldNumber(proc_pid_status(*t), x.field);
-      if (!a.ok()) return StepError(s, a.status().message());
-      return CheckValue(s, x.expected, *a, 0, absl::StrCat(x.task, " status ", x.field),
-                        x.expected.kb ? "kB" : "", r);
-    }
-    case Expectation::kMm: {
-      const MmStruct* mm = t->mm.get();
-      int64_t v = 0;
-      if (x.field == "map_count") v = mm->map_count;
-      if (x.field == "locked_vm") v = static_cast<int64_t>(mm->locked_vm);
-      if (x.field == "pinned_vm") v = static_cast<int64_t>(mm->pinned_vm);
-      if (x.field == "total_vm") v = static_cast<int64_t>(mm->total_vm);
-      if (x.field == "data_vm") v = static_cast<int64_t>(mm->data_vm);
-      if (x.field == "exec_vm") v = static_cast<int64_t>(mm->exec_vm);
-      if (x.field == "stack_vm") v = static_cast<int64_t>(mm->stack_vm);
-      // The task's fault counters (getrusage ru_minflt / ru_majflt, /proc/PID/stat).
-      if (x.field == "min_flt") v = static_cast<int64_t>(t->min_flt);
-      if (x.field == "maj_flt") v = static_cast<int64_t>(t->maj_flt);
-      return CheckValue(s, x.expected, v, 0, absl::StrCat(x.task, " ", x.field),
-                        absl::EndsWith(x.field, "_vm") ? "pages" : "", r);
-    }
     case Expectation::kSmaps: {
       ASSIGN_OR_RETURN(uint64_t addr, Eval(x.addr));
       auto entry = SmapsEntryAt(*t, addr);
@@ -383,20 +453,15 @@ absl::Status Runner::RunExpect(const Step& s, StepResult* r) {
             absl::StrCat(what, ": expected a VMA containing ", Hex(addr), ", found none"));
         return absl::OkStatus();
       }
-      if (x.field == "VmFlags") {
-        auto got = ViewField(*entry, "VmFlags");
-        std::vector<std::string> g = absl::StrSplit(got.value_or(""), ' ', absl::SkipEmpty());
-        absl::btree_set<std::string> gs(g.begin(), g.end());
-        absl::btree_set<std::string> ws(x.expected.words.begin(), x.expected.words.end());
-        if (gs != ws) {
-          r->failures.push_back(absl::StrCat(what, ": expected ", absl::StrJoin(ws, " "),
-                                             ", found ", absl::StrJoin(gs, " ")));
-        }
-        return absl::OkStatus();
+      auto got = ViewField(*entry, "VmFlags");
+      std::vector<std::string> g = absl::StrSplit(got.value_or(""), ' ', absl::SkipEmpty());
+      absl::btree_set<std::string> gs(g.begin(), g.end());
+      absl::btree_set<std::string> ws(x.expected.words.begin(), x.expected.words.end());
+      if (gs != ws) {
+        r->failures.push_back(absl::StrCat(what, ": expected ", absl::StrJoin(ws, " "), ", found ",
+                                           absl::StrJoin(gs, " ")));
       }
-      auto a = FieldNumber(*entry, x.field);
-      if (!a.ok()) return StepError(s, a.status().message());
-      return CheckValue(s, x.expected, *a, 0, what, x.expected.kb ? "kB" : "", r);
+      return absl::OkStatus();
     }
     case Expectation::kPage: {
       ASSIGN_OR_RETURN(uint64_t addr, Eval(x.addr));
@@ -509,6 +574,8 @@ absl::Status Runner::RunExpect(const Step& s, StepResult* r) {
       }
       return absl::OkStatus();
     }
+    default:  // the numeric kinds: RunNumberExpect
+      break;
   }
   return absl::OkStatus();
 }
