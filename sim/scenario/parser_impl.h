@@ -1,8 +1,8 @@
 // What the parts of the scenario parser share (sim/scenario/parser*.cc, lexer.cc): the
 // tokens of a line, the error format and the Parser class. Not for other front-end files:
 // they use scenario.h.
-#ifndef MMSIM_SCENARIO_PARSER_INTERNAL_H_
-#define MMSIM_SCENARIO_PARSER_INTERNAL_H_
+#ifndef MMSIM_SCENARIO_PARSER_IMPL_H_
+#define MMSIM_SCENARIO_PARSER_IMPL_H_
 
 #include <algorithm>
 #include <cstdint>
@@ -173,4 +173,4 @@ class Parser {
 
 }  // namespace mmsim::scenario::parse
 
-#endif  // MMSIM_SCENARIO_PARSER_INTERNAL_H_
+#endif  // MMSIM_SCENARIO_PARSER_IMPL_H_
