@@ -264,6 +264,34 @@ absl::Status Machine::check_invariants() const {
     if (inuse != si->inuse_pages)
       return sim_fail(absl::StrFormat("swap device %d: inuse_pages %lu but %lu slots in use",
                                       si->type, si->inuse_pages, inuse));
+    // Each cluster counts its used slots (the header and the padding past the end count), and
+    // sits on the list its flag names.
+    for (size_t c = 0; c < si->cluster_info.size(); ++c) {
+      const uint64_t start = c * SWAPFILE_CLUSTER;
+      const uint64_t end = std::min<uint64_t>(start + SWAPFILE_CLUSTER, si->swap_map.size());
+      uint64_t used = start + SWAPFILE_CLUSTER - end;
+      for (uint64_t off = start; off < end; ++off) used += si->swap_map[off] != 0;
+      if (used != si->cluster_info[c].count)
+        return sim_fail(absl::StrFormat("swap device %d cluster %zu: count %u but %lu slots used",
+                                        si->type, c, si->cluster_info[c].count, used));
+    }
+    const std::pair<const SwapClusterList*, SwapClusterInfo::Flag> lists[] = {
+        {&si->free_clusters, SwapClusterInfo::CLUSTER_FLAG_FREE},
+        {&si->nonfull_clusters, SwapClusterInfo::CLUSTER_FLAG_NONFULL},
+        {&si->frag_clusters, SwapClusterInfo::CLUSTER_FLAG_FRAG},
+        {&si->full_clusters, SwapClusterInfo::CLUSTER_FLAG_FULL}};
+    size_t listed = 0;
+    for (const auto& [list, flag] : lists) {
+      for (uint32_t c = list->head; c != SwapClusterInfo::kNoCluster;
+           c = si->cluster_info[c].next, ++listed) {
+        if (si->cluster_info[c].flags != flag || listed > si->cluster_info.size())
+          return sim_fail(absl::StrFormat("swap device %d: cluster %u is on the wrong list",
+                                          si->type, c));
+      }
+    }
+    if (listed != si->cluster_info.size())
+      return sim_fail(absl::StrFormat("swap device %d: %zu of %zu clusters on a list", si->type,
+                                      listed, si->cluster_info.size()));
   }
   if (mlocked != vmstat[nr_mlock])
     return sim_fail(absl::StrFormat("nr_mlock is %ld but %ld folios are PG_mlocked",

@@ -1,10 +1,9 @@
-// Model of mm/swapfile.c and mm/swap_state.c (Linux 6.18): swap devices, slot allocation,
-// the swap_map counts with SWAP_HAS_CACHE and count continuation, the swap cache, swapon and
-// swapoff.
+// Model of mm/swapfile.c and mm/swap_state.c (Linux 6.18): swap devices, the cluster slot
+// allocator, the swap_map counts with SWAP_HAS_CACHE and count continuation, the swap cache,
+// swapon and swapoff.
 //
-// Simplifications (docs/fidelity.md "Swap"): slots are allocated lowest-free-first on the
-// chosen device (the kernel's cluster allocator decides within clusters); equal-priority
-// devices alternate per allocated slot.
+// Simplifications (docs/fidelity.md "Swap"): order-0 slots only; no discard; the reclaim
+// worker that swap_range_alloc schedules when a device fills is not run.
 #include <algorithm>
 #include <cstring>
 
@@ -157,12 +156,138 @@ uint64_t swp_swapcount(Machine& m, SwpEntry e) {
   return total;
 }
 
+// ---- clusters (mm/swapfile.c) ----
+namespace {
+
+using ClusterFlag = SwapClusterInfo::Flag;
+
+SwapClusterInfo& sim_cluster(SwapInfo* si, uint64_t offset) {
+  return si->cluster_info[offset / SWAPFILE_CLUSTER];
+}
+uint32_t cluster_index(const SwapInfo* si, const SwapClusterInfo& ci) {
+  return static_cast<uint32_t>(&ci - si->cluster_info.data());
+}
+uint64_t cluster_offset(const SwapInfo* si, const SwapClusterInfo& ci) {
+  return uint64_t{cluster_index(si, ci)} * SWAPFILE_CLUSTER;
+}
+bool cluster_is_empty(const SwapClusterInfo& ci) { return ci.count == 0; }
+// Order 0: any cluster on no list or on the free, nonfull or frag list.
+bool cluster_is_usable(const SwapClusterInfo& ci) {
+  return ci.flags <= SwapClusterInfo::CLUSTER_FLAG_FRAG;
+}
+
+SwapClusterList* sim_cluster_list(SwapInfo* si, ClusterFlag flag) {
+  switch (flag) {
+    case SwapClusterInfo::CLUSTER_FLAG_FREE:
+      return &si->free_clusters;
+    case SwapClusterInfo::CLUSTER_FLAG_NONFULL:
+      return &si->nonfull_clusters;
+    case SwapClusterInfo::CLUSTER_FLAG_FRAG:
+      return &si->frag_clusters;
+    case SwapClusterInfo::CLUSTER_FLAG_FULL:
+      return &si->full_clusters;
+    case SwapClusterInfo::CLUSTER_FLAG_NONE:
+      break;
+  }
+  return nullptr;
+}
+
+void sim_cluster_list_del(SwapInfo* si, SwapClusterInfo& ci) {
+  SwapClusterList* list = sim_cluster_list(si, ci.flags);
+  (ci.prev == SwapClusterInfo::kNoCluster ? list->head : si->cluster_info[ci.prev].next) = ci.next;
+  (ci.next == SwapClusterInfo::kNoCluster ? list->tail : si->cluster_info[ci.next].prev) = ci.prev;
+  ci.prev = ci.next = SwapClusterInfo::kNoCluster;
+}
+
+// move_cluster: to the tail of the list of new_flags.
+void move_cluster(SwapInfo* si, SwapClusterInfo& ci, ClusterFlag new_flags) {
+  if (ci.flags != SwapClusterInfo::CLUSTER_FLAG_NONE) sim_cluster_list_del(si, ci);
+  SwapClusterList* list = sim_cluster_list(si, new_flags);
+  const uint32_t idx = cluster_index(si, ci);
+  ci.prev = list->tail;
+  if (list->empty())
+    list->head = idx;
+  else
+    si->cluster_info[list->tail].next = idx;
+  list->tail = idx;
+  ci.flags = new_flags;
+}
+
+// free_cluster (no discard) and partial_free_cluster: after a slot is freed.
+void free_cluster(SwapInfo* si, SwapClusterInfo& ci) {
+  move_cluster(si, ci, SwapClusterInfo::CLUSTER_FLAG_FREE);
+}
+void partial_free_cluster(SwapInfo* si, SwapClusterInfo& ci) {
+  if (ci.flags != SwapClusterInfo::CLUSTER_FLAG_NONFULL)
+    move_cluster(si, ci, SwapClusterInfo::CLUSTER_FLAG_NONFULL);
+}
+
+// relocate_cluster: after an allocation, to the free, frag or full list by its count.
+void relocate_cluster(SwapInfo* si, SwapClusterInfo& ci) {
+  if (!ci.count) {
+    if (ci.flags != SwapClusterInfo::CLUSTER_FLAG_FREE) free_cluster(si, ci);
+  } else if (ci.count != SWAPFILE_CLUSTER) {
+    if (ci.flags != SwapClusterInfo::CLUSTER_FLAG_FRAG)
+      move_cluster(si, ci, SwapClusterInfo::CLUSTER_FLAG_FRAG);
+  } else if (ci.flags != SwapClusterInfo::CLUSTER_FLAG_FULL) {
+    move_cluster(si, ci, SwapClusterInfo::CLUSTER_FLAG_FULL);
+  }
+}
+
+// isolate_lock_cluster: the first cluster of a list, taken off it.
+SwapClusterInfo* isolate_lock_cluster(SwapInfo* si, SwapClusterList* list) {
+  if (!si->writeok || list->empty()) return nullptr;
+  SwapClusterInfo& ci = si->cluster_info[list->head];
+  sim_cluster_list_del(si, ci);
+  ci.flags = SwapClusterInfo::CLUSTER_FLAG_NONE;
+  return &ci;
+}
+
+// setup_clusters: the header slot and the padding past the end count as used; clusters with
+// used slots start on the nonfull list, the others on the free list, in index order.
+void setup_clusters(SwapInfo* si) {
+  const uint64_t maxpages = si->swap_map.size();
+  const uint64_t nr_clusters = (maxpages + SWAPFILE_CLUSTER - 1) / SWAPFILE_CLUSTER;
+  si->cluster_info.assign(nr_clusters, SwapClusterInfo{});
+  si->cluster_info[0].count++;  // the header
+  si->cluster_info[nr_clusters - 1].count +=
+      static_cast<uint32_t>(nr_clusters * SWAPFILE_CLUSTER - maxpages);
+  for (SwapClusterInfo& ci : si->cluster_info)
+    move_cluster(si, ci,
+                 ci.count ? SwapClusterInfo::CLUSTER_FLAG_NONFULL : SwapClusterInfo::CLUSTER_FLAG_FREE);
+}
+
+// plist_add to swap_avail_heads: behind the devices of higher or equal priority.
+void add_to_avail_list(Machine& m, SwapInfo* si) {
+  auto& l = m.swap_avail_list;
+  if (std::find(l.begin(), l.end(), si->type) != l.end()) return;
+  auto it = l.begin();
+  while (it != l.end() && m.swap_info[*it]->prio >= si->prio) ++it;
+  l.insert(it, si->type);
+}
+void del_from_avail_list(Machine& m, SwapInfo* si) {
+  auto& l = m.swap_avail_list;
+  l.erase(std::remove(l.begin(), l.end(), si->type), l.end());
+}
+
+// mm/swapfile.c vm_swap_full: less than half of all swap is free.
+bool vm_swap_full(const Machine& m) { return nr_swap_pages(m) * 2 < total_swap_pages(m); }
+
+}  // namespace
+
+// mm/swapfile.c swap_entries_free for one slot: the slot, its cluster's count, and the
+// device's place on the avail list when it had been full.
 static void sim_swap_slot_free(Machine& m, SwapInfo* si, uint64_t offset) {
   si->swap_map[offset] = 0;
   si->cont.erase(offset);
   si->shadows.erase(offset);
-  si->inuse_pages--;
-  (void)m;
+  SwapClusterInfo& ci = sim_cluster(si, offset);
+  ci.count--;
+  if (si->inuse_pages-- == si->pages && si->writeok) add_to_avail_list(m, si);  // swap_usage_sub
+  if (!ci.count)
+    free_cluster(si, ci);
+  else
+    partial_free_cluster(si, ci);
 }
 
 // mm/swapfile.c swap_entry_put_locked (__swap_entry_free_locked): drop one user or the
@@ -242,44 +367,156 @@ void free_swap_and_cache(Machine& m, SwpEntry e) {
   }
 }
 
-// mm/swapfile.c folio_alloc_swap → get_swap_pages: a slot on the highest-priority device
-// with room (equal priorities take turns), marked SWAP_HAS_CACHE.
-bool folio_alloc_swap(Machine& m, SwpEntry* out) {
-  SwapInfo* best = nullptr;
-  for (auto& si : m.swap_info) {
-    if (!si || !si->writeok || si->inuse_pages >= si->pages) continue;
-    if (!best || si->prio > best->prio) best = si.get();
+// mm/swapfile.c __try_to_reclaim_swap(TTRS_ANYWAY): a slot only the swap cache holds is
+// freed by taking its folio out of the swap cache (dirty: its copy on swap is gone). Returns
+// whether the slot is free.
+static bool sim_try_to_reclaim_swap(Machine& m, SwapInfo* si, uint64_t offset) {
+  auto it = si->cache.find(offset);
+  if (it == si->cache.end() || si->swap_map[offset] != SWAP_HAS_CACHE) return false;
+  const uint32_t folio = it->second;
+  delete_from_swap_cache(m, folio);
+  m.folio(folio).flags |= PG_dirty;
+  return true;
+}
+
+namespace {
+
+// cluster_scan_range for one slot: free, or (swap over half full) held only by the cache.
+bool cluster_scan_range(const Machine& m, SwapInfo* si, const SwapClusterInfo& ci,
+                        uint64_t offset, bool* need_reclaim) {
+  if (cluster_is_empty(ci)) return true;
+  switch (si->swap_map[offset]) {
+    case 0:
+      return true;
+    case SWAP_HAS_CACHE:
+      if (!vm_swap_full(m)) return false;
+      *need_reclaim = true;
+      return true;
+    default:
+      return false;
   }
-  if (!best) return false;
-  // Round robin among devices of the best priority: the one after the last used.
-  int& last_type = m.swap_rr_last;
-  SwapInfo* pick = nullptr;
-  for (size_t k = 1; k <= m.swap_info.size(); ++k) {
-    const size_t t = (static_cast<size_t>(last_type + 1) + k - 1) % m.swap_info.size();
-    SwapInfo* si = m.swap_info[t].get();
-    if (si && si->writeok && si->inuse_pages < si->pages && si->prio == best->prio) {
-      pick = si;
+}
+
+// alloc_swap_scan_cluster (order 0): the first usable slot at or after offset in ci's
+// cluster; then the cluster goes to the list its count says, and where to continue is
+// remembered: per CPU for a solid-state device, in the device for a rotating one.
+uint64_t alloc_swap_scan_cluster(Machine& m, SwapInfo* si, SwapClusterInfo& ci,
+                                 uint64_t offset) {
+  uint64_t next = 0, found = 0;
+  const uint64_t start = offset - offset % SWAPFILE_CLUSTER;
+  const uint64_t end = std::min<uint64_t>(start + SWAPFILE_CLUSTER, si->swap_map.size()) - 1;
+  if (ci.count + 1 <= SWAPFILE_CLUSTER) {
+    for (; offset <= end; ++offset) {
+      bool need_reclaim = false;
+      if (!cluster_scan_range(m, si, ci, offset, &need_reclaim)) continue;
+      if (need_reclaim) {
+        const bool freed = sim_try_to_reclaim_swap(m, si, offset);  // cluster_reclaim_range
+        if (cluster_is_empty(ci)) offset = start;
+        if (!freed) continue;
+      }
+      if (!si->writeok) break;
+      si->swap_map[offset] = SWAP_HAS_CACHE;  // cluster_alloc_range
+      ci.count++;
+      if (++si->inuse_pages == si->pages) del_from_avail_list(m, si);  // swap_range_alloc
+      found = offset++;
+      if (ci.count < SWAPFILE_CLUSTER && offset <= end) next = offset;
       break;
     }
   }
-  if (!pick) pick = best;
-  // The first free slot at or after `next`, wrapping to 1 (memchr: a full device of 64 Ki
-  // slots is searched in microseconds, which keeps reclaim benchmarks fast).
-  const uint8_t* map = pick->swap_map.data();
-  const uint64_t size = pick->swap_map.size();
-  const uint64_t from = std::clamp<uint64_t>(pick->next, 1, size);
-  const void* hit = std::memchr(map + from, 0, size - from);
-  if (!hit && from > 1) hit = std::memchr(map + 1, 0, from - 1);
-  if (hit) {
-    const uint64_t off = static_cast<uint64_t>(static_cast<const uint8_t*>(hit) - map);
-    pick->swap_map[off] = SWAP_HAS_CACHE;
-    pick->inuse_pages++;
-    pick->next = 1;  // lowest free first (see file comment)
-    last_type = pick->type;
-    *out = {static_cast<uint32_t>(pick->type), off};
-    return true;
+  relocate_cluster(si, ci);
+  if (si->solidstate) {
+    if (m.percpu_swap_cluster.size() <= static_cast<size_t>(m.cpu))
+      m.percpu_swap_cluster.resize(m.cpu + 1);
+    m.percpu_swap_cluster[m.cpu] = {si->type, next};
+  } else {
+    si->global_cluster_next = next;
+  }
+  return found;
+}
+
+uint64_t alloc_swap_scan_list(Machine& m, SwapInfo* si, SwapClusterList* list, bool scan_all) {
+  uint64_t found = 0;
+  do {
+    SwapClusterInfo* ci = isolate_lock_cluster(si, list);
+    if (!ci) break;
+    found = alloc_swap_scan_cluster(m, si, *ci, cluster_offset(si, *ci));
+  } while (!found && scan_all);
+  return found;
+}
+
+// swap_reclaim_full_clusters(si, false): the first full cluster gives back the slots only
+// the swap cache holds.
+void swap_reclaim_full_clusters(Machine& m, SwapInfo* si) {
+  SwapClusterInfo* ci = isolate_lock_cluster(si, &si->full_clusters);
+  if (!ci) return;
+  const uint64_t start = cluster_offset(si, *ci);
+  const uint64_t end = std::min<uint64_t>(start + SWAPFILE_CLUSTER, si->swap_map.size());
+  for (uint64_t offset = start; offset < end; ++offset) {
+    if (si->swap_map[offset] == SWAP_HAS_CACHE) sim_try_to_reclaim_swap(m, si, offset);
+  }
+  if (ci->flags == SwapClusterInfo::CLUSTER_FLAG_NONE) relocate_cluster(si, *ci);
+}
+
+// cluster_alloc_swap_entry (order 0, no discard): a rotating device continues where it
+// stopped; then a new cluster: the nonfull list, then a free cluster, then (swap over half
+// full) reclaim of a full cluster's cache-only slots, then one frag cluster.
+uint64_t cluster_alloc_swap_entry(Machine& m, SwapInfo* si) {
+  if (!si->solidstate && si->global_cluster_next) {
+    SwapClusterInfo& ci = sim_cluster(si, si->global_cluster_next);
+    if (cluster_is_usable(ci)) {
+      const uint64_t offset = cluster_is_empty(ci) ? cluster_offset(si, ci) : si->global_cluster_next;
+      if (uint64_t found = alloc_swap_scan_cluster(m, si, ci, offset)) return found;
+    }
+  }
+  if (uint64_t found = alloc_swap_scan_list(m, si, &si->nonfull_clusters, true)) return found;
+  if (uint64_t found = alloc_swap_scan_list(m, si, &si->free_clusters, false)) return found;
+  if (vm_swap_full(m)) swap_reclaim_full_clusters(m, si);
+  return alloc_swap_scan_list(m, si, &si->frag_clusters, false);
+}
+
+// swap_alloc_fast: this CPU's cluster on a solid-state device, if it still has room.
+bool swap_alloc_fast(Machine& m, SwpEntry* out) {
+  if (m.percpu_swap_cluster.size() <= static_cast<size_t>(m.cpu)) return false;
+  const PercpuSwapCluster pcp = m.percpu_swap_cluster[m.cpu];
+  if (pcp.type < 0 || !pcp.offset || static_cast<size_t>(pcp.type) >= m.swap_info.size())
+    return false;
+  SwapInfo* si = m.swap_info[pcp.type].get();
+  if (!si || !si->writeok) return false;  // get_swap_device_info
+  SwapClusterInfo& ci = sim_cluster(si, pcp.offset);
+  if (!cluster_is_usable(ci)) return false;
+  const uint64_t offset = cluster_is_empty(ci) ? cluster_offset(si, ci) : pcp.offset;
+  const uint64_t found = alloc_swap_scan_cluster(m, si, ci, offset);
+  if (found) *out = {static_cast<uint32_t>(si->type), found};
+  return found != 0;
+}
+
+// swap_alloc_slow: the devices with free slots by priority; each one tried first goes behind
+// its equal-priority peers (plist_requeue), so equal priorities take turns.
+bool swap_alloc_slow(Machine& m, SwpEntry* out) {
+  const std::vector<int> avail = m.swap_avail_list;
+  for (int type : avail) {
+    SwapInfo* si = m.swap_info[type].get();
+    auto& l = m.swap_avail_list;
+    auto it = std::find(l.begin(), l.end(), type);
+    if (it == l.end()) continue;  // became full meanwhile
+    auto last = it;
+    while (last + 1 != l.end() && m.swap_info[*(last + 1)]->prio == si->prio) ++last;
+    std::rotate(it, it + 1, last + 1);
+    if (const uint64_t offset = cluster_alloc_swap_entry(m, si)) {
+      *out = {static_cast<uint32_t>(type), offset};
+      return true;
+    }
   }
   return false;
+}
+
+}  // namespace
+
+// mm/swapfile.c folio_alloc_swap (order 0): a slot marked SWAP_HAS_CACHE, from this CPU's
+// cluster (swap_alloc_fast) or by priority (swap_alloc_slow). The caller adds the folio to
+// the swap cache.
+bool folio_alloc_swap(Machine& m, SwpEntry* out) {
+  return swap_alloc_fast(m, out) || swap_alloc_slow(m, out);
 }
 
 uint64_t nr_swap_pages(const Machine& m) {
@@ -331,10 +568,12 @@ static long sim_swapon(Task& t, const std::string& path, int swap_flags) {
   si->swap_map.assign(slots, 0);
   si->swap_map[0] = SWAP_MAP_BAD;  // the header
   si->pages = slots - 1;
+  setup_clusters(si.get());
   si->writeok = true;
   TRACE_NOTE(m.trace, "swap device %d: %s, %lu slots, priority %d", type, path, si->pages,
              si->prio);
   m.swap_info[type] = std::move(si);
+  add_to_avail_list(m, m.swap_info[type].get());  // enable_swap_info
   return 0;
 }
 
@@ -381,10 +620,15 @@ static long sim_swapoff(Task& t, const std::string& path) {
   }
   if (type < 0) return -EINVAL;
   SwapInfo* si = m.swap_info[type].get();
-  si->writeok = false;  // no new allocations while it drains
+  si->writeok = false;  // no new allocations while it drains (del_from_avail_list)
+  del_from_avail_list(m, si);
   if (int err = try_to_unuse(m, type)) {
     si->writeok = true;
+    if (si->inuse_pages < si->pages) add_to_avail_list(m, si);  // reinsert_swap_info
     return err;
+  }
+  for (PercpuSwapCluster& pcp : m.percpu_swap_cluster) {  // flush_percpu_swap_cluster
+    if (pcp.type == type) pcp = {};
   }
   // Automatic priorities are handed back so the next swapon reuses them.
   if (si->prio < 0 && si->prio == m.least_priority) m.least_priority++;

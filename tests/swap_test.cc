@@ -3,6 +3,8 @@
 // do_swap_page, copy_nonpresent_pte → swap_duplicate, free_swap_and_cache, swapoff).
 #include <gtest/gtest.h>
 
+#include "absl/strings/str_cat.h"
+
 #include "mmsim/procfs.h"
 #include "mmsim/syscalls.h"
 #include "sim/internal.h"
@@ -245,6 +247,129 @@ TEST_F(SwapTest, RefaultOutsideTheWorkingsetStaysInactive) {
   EXPECT_EQ(m_.swap_info[second.swap_type]->shadows.count(second.swap_offset), 1u);
   ASSERT_EQ(sys_munmap(a_, p + PAGE_SIZE, PAGE_SIZE), 0);
   EXPECT_EQ(m_.swap_info[second.swap_type]->shadows.count(second.swap_offset), 0u);
+}
+
+// ---- the cluster allocator (mm/swapfile.c cluster_alloc_swap_entry) ----
+
+// Devices of `slots` slots each at the given priorities, and a task whose anonymous pages
+// are paged out one at a time.
+class SwapClusterTest : public ::testing::Test {
+ protected:
+  SwapClusterTest() : m_(Config()), a_(m_.spawn("A", Image::kEmpty)) {}
+  static MachineConfig Config() {
+    MachineConfig c;
+    c.check_invariants = true;
+    c.nr_cpus = 2;
+    return c;
+  }
+  void TearDown() override { EXPECT_TRUE(m_.invariant_status().ok()) << m_.invariant_status(); }
+  void Swapon(const std::string& path, uint64_t slots, int prio) {
+    m_.create_file(path, slots * PAGE_SIZE);
+    ASSERT_EQ(sys_swapon(a_, path, 0x8000 | prio), 0);
+  }
+  void Map(uint64_t pages) {
+    p_ = sys_mmap(a_, 0, pages * PAGE_SIZE, PROT_READ | PROT_WRITE, MAP_PRIVATE | MAP_ANONYMOUS,
+                  -1, 0);
+    ASSERT_GT(p_, 0);
+    ASSERT_EQ(user_access(a_, p_, pages * PAGE_SIZE, true), 0);
+    lru_add_drain(m_);
+  }
+  // Pages out page i of the mapping; "type:offset" of its slot.
+  std::string Pageout(uint64_t i, Task* t = nullptr) {
+    if (!t) t = &a_;
+    EXPECT_EQ(sys_madvise(*t, p_ + i * PAGE_SIZE, PAGE_SIZE, MADV_PAGEOUT), 0);
+    const PageInfo pi = page_info(*t, p_ + i * PAGE_SIZE);
+    EXPECT_TRUE(pi.swapped) << i;
+    return absl::StrCat(pi.swap_type, ":", pi.swap_offset);
+  }
+  void Unmap(uint64_t i) { ASSERT_EQ(sys_munmap(a_, p_ + i * PAGE_SIZE, PAGE_SIZE), 0); }
+  SwapClusterInfo::Flag Flag(int type, uint64_t cluster) {
+    return m_.swap_info[type]->cluster_info[cluster].flags;
+  }
+
+  Machine m_;
+  Task& a_;
+  long p_ = 0;
+};
+
+// A rotating device allocates through one cursor: slots 1, 2, 3, ... of cluster 0 (whose
+// header slot 0 put it on the nonfull list at swapon), then a free cluster. A slot freed
+// behind the cursor is not reused until the cursor's cluster is used up: then the nonfull
+// list (the cluster with the hole) comes before the free list.
+TEST_F(SwapClusterTest, RotatingDeviceFollowsItsCursorThenTheNonfullList) {
+  Swapon("/swap", 4 * SWAPFILE_CLUSTER, 5);  // clusters 0..3
+  EXPECT_EQ(Flag(0, 0), SwapClusterInfo::CLUSTER_FLAG_NONFULL);
+  EXPECT_EQ(Flag(0, 1), SwapClusterInfo::CLUSTER_FLAG_FREE);
+  Map(1100);
+  for (uint64_t i = 0; i < 511; ++i) ASSERT_EQ(Pageout(i), absl::StrCat("0:", i + 1));
+  EXPECT_EQ(Flag(0, 0), SwapClusterInfo::CLUSTER_FLAG_FULL);
+  EXPECT_EQ(m_.swap_info[0]->global_cluster_next, 0u);  // cluster 0 used up
+  EXPECT_EQ(Pageout(511), "0:512");                      // a free cluster
+  EXPECT_EQ(Flag(0, 1), SwapClusterInfo::CLUSTER_FLAG_FRAG);
+  Unmap(1);  // frees slot 2: cluster 0 goes to the nonfull list
+  EXPECT_EQ(Flag(0, 0), SwapClusterInfo::CLUSTER_FLAG_NONFULL);
+  EXPECT_EQ(Pageout(512), "0:513");  // the cursor goes on (lowest-free would give 2)
+  for (uint64_t i = 513; i < 1023; ++i) ASSERT_EQ(Pageout(i), absl::StrCat("0:", i + 1));
+  EXPECT_EQ(Flag(0, 1), SwapClusterInfo::CLUSTER_FLAG_FULL);
+  EXPECT_EQ(Pageout(1023), "0:2");     // nonfull before free
+  EXPECT_EQ(Pageout(1024), "0:1024");  // then cluster 2 from the free list
+  EXPECT_EQ(m_.swap_info[0]->inuse_pages, 1024u);
+}
+
+// Equal-priority rotating devices take turns slot by slot (every allocation goes through
+// swap_alloc_slow, which requeues the device it used); a higher priority always comes first.
+TEST_F(SwapClusterTest, EqualPriorityRotatingDevicesTakeTurnsPerSlot) {
+  Swapon("/a", 64, 7);
+  Swapon("/b", 64, 7);
+  Swapon("/low", 64, 3);
+  Map(4);
+  EXPECT_EQ(Pageout(0), "0:1");
+  EXPECT_EQ(Pageout(1), "1:1");
+  EXPECT_EQ(Pageout(2), "0:2");
+  EXPECT_EQ(Pageout(3), "1:2");
+}
+
+// A solid-state device keeps each CPU on its own cluster (swap_alloc_fast); equal-priority
+// devices then take turns per cluster, not per slot. Another CPU starts from the device the
+// requeue left first.
+TEST_F(SwapClusterTest, SolidStateDevicesKeepAPerCpuCluster) {
+  Swapon("/a", 4 * SWAPFILE_CLUSTER, 7);
+  Swapon("/b", 4 * SWAPFILE_CLUSTER, 7);
+  m_.swap_info[0]->solidstate = m_.swap_info[1]->solidstate = true;
+  Map(8);
+  EXPECT_EQ(Pageout(0), "0:1");
+  EXPECT_EQ(Pageout(1), "0:2");
+  EXPECT_EQ(Pageout(2), "0:3");
+  ASSERT_EQ(m_.percpu_swap_cluster.size(), 1u);
+  EXPECT_EQ(m_.percpu_swap_cluster[0].type, 0);
+  EXPECT_EQ(m_.percpu_swap_cluster[0].offset, 4u);
+  a_.cpu = 1;
+  EXPECT_EQ(Pageout(3), "1:1");
+  EXPECT_EQ(Pageout(4), "1:2");
+  a_.cpu = 0;
+  EXPECT_EQ(Pageout(5), "0:4");
+  // swapoff forgets the per-CPU cluster on the device.
+  Unmap(0);
+  Unmap(1);
+  Unmap(2);
+  Unmap(5);
+  ASSERT_EQ(sys_swapoff(a_, "/a"), 0);
+  EXPECT_EQ(m_.percpu_swap_cluster[0].type, -1);
+}
+
+// A full device leaves the avail list and the next priority takes over; a freed slot puts it
+// back, and its hole (on the nonfull list) is used first.
+TEST_F(SwapClusterTest, FullDeviceLeavesTheAvailListUntilASlotIsFreed) {
+  Swapon("/high", 64, 10);  // 63 usable slots
+  Swapon("/low", 64, 5);
+  Map(70);
+  for (uint64_t i = 0; i < 63; ++i) ASSERT_EQ(Pageout(i), absl::StrCat("0:", i + 1));
+  EXPECT_EQ(m_.swap_avail_list, std::vector<int>{1});
+  EXPECT_EQ(Pageout(63), "1:1");
+  Unmap(10);  // slot 0:11
+  EXPECT_EQ(m_.swap_avail_list, (std::vector<int>{0, 1}));
+  EXPECT_EQ(Pageout(64), "0:11");
+  EXPECT_EQ(Pageout(65), "1:2");
 }
 
 }  // namespace

@@ -6,6 +6,8 @@
 #include <fcntl.h>
 #include <gtest/gtest.h>
 
+#include <cstdio>
+
 #include "mmsim/procfs.h"
 #include "mmsim/syscalls.h"
 #include "sim/internal.h"
@@ -374,6 +376,8 @@ TEST_F(ReclaimPass, PgstealPerKswapdWakeUpStaysNearTheWatermarkGap) {
     }
     ASSERT_EQ(sys_munmap(*t_, p, kWindow * PAGE_SIZE), 0);
   }
+  std::printf("%d kswapd wake-ups freed %ld..%ld pages each (%.1f on average); gap %lu\n", wakeups,
+              min_freed, max_freed, static_cast<double>(m_->vmstat[pgsteal_kswapd]) / wakeups, gap);
   EXPECT_GT(wakeups, 100);
   EXPECT_GE(min_freed, static_cast<int64_t>(gap));
   EXPECT_LE(max_freed, static_cast<int64_t>(2 * gap + SWAP_CLUSTER_MAX));

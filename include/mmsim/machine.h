@@ -129,9 +129,11 @@ class Machine {
   std::vector<std::unique_ptr<SwapInfo>> swap_info;
   absl::flat_hash_map<uint32_t, uint32_t> folio_swap;
   int least_priority = -1;
-  // The device an allocation last used: equal-priority devices take turns after it
-  // (get_swap_pages requeues the chosen device behind its peers in swap_avail_heads).
-  int swap_rr_last = -1;
+  // swap_avail_heads: the types of the devices with free slots, highest priority first and,
+  // within a priority, in turn (swap_alloc_slow requeues the device it tries behind its
+  // peers). Each CPU's percpu_swap_cluster (grown on first use).
+  std::vector<int> swap_avail_list;
+  std::vector<PercpuSwapCluster> percpu_swap_cluster;
   int swappiness = 60;
   // Zone watermarks in pages (mm/page_alloc.c __setup_per_zone_wmarks, one zone).
   uint64_t wmark_min = 0, wmark_low = 0, wmark_high = 0;

@@ -29,6 +29,39 @@ struct SwpEntry {
 inline uint32_t swp_pack(SwpEntry e) { return (e.type << 27) | static_cast<uint32_t>(e.offset); }
 inline SwpEntry swp_unpack(uint32_t v) { return {v >> 27, v & ((1u << 27) - 1)}; }
 
+// Slots per cluster (SWAPFILE_CLUSTER = HPAGE_PMD_NR with CONFIG_THP_SWAP, as here).
+inline constexpr uint64_t SWAPFILE_CLUSTER = 512;
+
+// struct swap_cluster_info: SWAPFILE_CLUSTER slots, how many are in use (the header, bad
+// slots and the padding past the device's end count as used), and the list the cluster is
+// on, named by its flag (CLUSTER_FLAG_NONE: on no list, being allocated from).
+struct SwapClusterInfo {
+  enum Flag : uint8_t {
+    CLUSTER_FLAG_NONE,
+    CLUSTER_FLAG_FREE,
+    CLUSTER_FLAG_NONFULL,
+    CLUSTER_FLAG_FRAG,
+    CLUSTER_FLAG_FULL,
+  };
+  static constexpr uint32_t kNoCluster = UINT32_MAX;
+  uint32_t count = 0;
+  Flag flags = CLUSTER_FLAG_NONE;
+  uint32_t prev = kNoCluster, next = kNoCluster;  // list links (cluster indexes)
+};
+
+// A list of clusters (struct list_head of swap_cluster_info), by index.
+struct SwapClusterList {
+  uint32_t head = SwapClusterInfo::kNoCluster, tail = SwapClusterInfo::kNoCluster;
+  bool empty() const { return head == SwapClusterInfo::kNoCluster; }
+};
+
+// struct percpu_swap_cluster, order 0: the device and offset this CPU allocates from next
+// (set only for SWP_SOLIDSTATE devices; type -1 or offset 0 when none).
+struct PercpuSwapCluster {
+  int type = -1;
+  uint64_t offset = 0;
+};
+
 // struct swap_info_struct.
 struct SwapInfo {
   std::string path;
@@ -47,7 +80,16 @@ struct SwapInfo {
   // Shadow entries (mm/workingset.c pack_shadow): for a slot whose folio was reclaimed, the
   // nonresident_age at eviction << 1 | PG_workingset. Dropped when the slot is freed.
   absl::flat_hash_map<uint64_t, uint64_t> shadows;
-  uint64_t next = 1;  // where the next allocation search starts
+  // SWP_SOLIDSTATE: swapon sets it when the backing block device is not rotational. The
+  // host's swap files sit on a rotational disk, so the model's devices default to rotating.
+  bool solidstate = false;
+  // The cluster allocator (mm/swapfile.c setup_clusters, cluster_alloc_swap_entry): one
+  // SwapClusterInfo per SWAPFILE_CLUSTER slots and the lists they move between (order 0
+  // only: no large folios are swapped).
+  std::vector<SwapClusterInfo> cluster_info;
+  SwapClusterList free_clusters, nonfull_clusters, frag_clusters, full_clusters;
+  // global_cluster->next[0]: where a rotating device allocates next (0: pick a new cluster).
+  uint64_t global_cluster_next = 0;
 };
 
 }  // namespace mmsim
