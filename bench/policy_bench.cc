@@ -7,12 +7,21 @@
 //   build/bench/policy_bench                                   # scan, zipf, loop; all policies
 //   build/bench/policy_bench --trace bench/traces/sort.trace --ram 4M --csv out.csv --plot out.gp
 //   build/bench/policy_bench --trace t.oracleGeneral.bin --cache-size 10000 --policy lru,linux
+//   build/bench/policy_bench --trace t.oracleGeneral.bin --cache-sizes 1%,5%,10% --curve mrc
+//   build/bench/policy_bench ... --shard 0/4 --jsonl part0.jsonl; policy_bench merge part*.jsonl
 // docs/policies.md describes the options, the workloads and the output.
+#include <unistd.h>
+
+#include <algorithm>
+#include <atomic>
 #include <cstdio>
 #include <fstream>
 #include <iostream>
 #include <memory>
+#include <optional>
 #include <string>
+#include <thread>
+#include <tuple>
 #include <vector>
 
 #include "CLI/CLI.hpp"
@@ -23,12 +32,14 @@
 #include "absl/strings/str_format.h"
 #include "absl/strings/str_join.h"
 #include "absl/strings/str_split.h"
+#include "bench/policy_bench_report.h"
 #include "mmsim/access_trace.h"
 #include "mmsim/reclaim_policy.h"
 #include "mmsim/types.h"
 #include "nlohmann/json.hpp"
 
 using namespace mmsim;
+using namespace mmsim_bench;
 
 namespace {
 
@@ -57,94 +68,18 @@ uint64_t ParsePages(const std::string& s) {
   return v * mult / PAGE_SIZE;
 }
 
-struct Row {
-  std::string workload;
-  std::string policy;
-  ReplayResult r;
-};
-
-std::string CsvHeader() {
-  return "workload,policy,accesses,minor_faults,major_faults,failed_accesses,pgscan,pgsteal,"
-         "pswpout,locked_pages,locked_evicted,host_seconds,requests,misses,miss_ratio,"
-         "page_accesses,page_misses,refaults,resident_pages\n";
-}
-
-std::string CsvRow(const Row& row) {
-  const ReplayResult& r = row.r;
-  return absl::StrFormat("%s,%s,%u,%u,%u,%u,%u,%u,%u,%u,%u,%.6f,%u,%u,%.6f,%u,%u,%u,%u\n",
-                         row.workload, row.policy, r.accesses, r.minor_faults, r.major_faults,
-                         r.failed_accesses, r.pgscan, r.pgsteal, r.pswpout, r.locked_pages,
-                         r.locked_evicted, r.host_seconds, r.requests, r.misses, r.miss_ratio(),
-                         r.page_accesses, r.page_misses, r.refaults, r.resident_pages);
-}
-
-// A gnuplot script with the numbers inline: major faults and pgscan per workload, one bar
-// per policy; `gnuplot FILE.gp` writes FILE.png.
-std::string GnuplotScript(const std::vector<Row>& rows, const std::vector<std::string>& workloads,
-                          const std::vector<std::string>& policies, const std::string& png,
-                          const std::string& machine) {
-  auto block = [&](const char* name, uint64_t ReplayResult::*field) {
-    std::string s =
-        absl::StrCat("$", name, " << EOD\nworkload ", absl::StrJoin(policies, " "), "\n");
-    for (const std::string& w : workloads) {
-      absl::StrAppend(&s, w);
-      for (const std::string& p : policies) {
-        for (const Row& row : rows) {
-          if (row.workload == w && row.policy == p) absl::StrAppend(&s, " ", row.r.*field);
-        }
-      }
-      absl::StrAppend(&s, "\n");
-    }
-    return absl::StrCat(s, "EOD\n");
-  };
-  std::string s = "# Written by policy_bench; run `gnuplot ";
-  absl::StrAppend(&s, "<this file>` to draw ", png, "\n");
-  absl::StrAppend(&s, block("majflt", &ReplayResult::major_faults));
-  absl::StrAppend(&s, block("pgscan", &ReplayResult::pgscan));
-  absl::StrAppend(&s, "set terminal pngcairo size 1200,500\n", "set output '", png, "'\n",
-                  "set style data histograms\nset style histogram clustered gap 1\n",
-                  "set style fill solid 0.8 border -1\nset key top left\nset grid ytics\n",
-                  "set multiplot layout 1,2 title 'mmsim reclaim policies (", machine, ")'\n",
-                  "set title 'major faults (swap-ins)'\n", "plot for [i=2:", policies.size() + 1,
-                  "] $majflt using i:xtic(1) title columnheader(i)\n",
-                  "set title 'pages scanned (pgscan)'\n", "plot for [i=2:", policies.size() + 1,
-                  "] $pgscan using i:xtic(1) title columnheader(i)\n", "unset multiplot\n");
-  return s;
-}
-
-bool WriteFile(const std::string& path, const std::string& text) {
-  std::ofstream out(path, std::ios::binary);
-  out << text;
-  if (!out) {
-    std::cerr << path << ": cannot write\n";
-    return false;
+// A cache size: a page count, bytes with a K, M or G suffix, or (percent != nullptr) a
+// percentage of the trace's distinct pages; 0 when malformed.
+uint64_t ParseCacheSize(const std::string& s, double* percent = nullptr) {
+  uint64_t pages;
+  if (absl::SimpleAtoi(s, &pages)) return pages;
+  if (percent && absl::EndsWith(s, "%")) {
+    double v;
+    if (!absl::SimpleAtod(s.substr(0, s.size() - 1), &v) || v <= 0 || v > 1000) return 0;
+    *percent = v;
+    return 1;
   }
-  return true;
-}
-
-nlohmann::json JsonResult(const Row& row) {
-  const ReplayResult& r = row.r;
-  return {{"workload", row.workload},
-          {"policy", row.policy},
-          {"accesses", r.accesses},
-          {"minor_faults", r.minor_faults},
-          {"major_faults", r.major_faults},
-          {"failed_accesses", r.failed_accesses},
-          {"pgscan", r.pgscan},
-          {"pgsteal", r.pgsteal},
-          {"pswpout", r.pswpout},
-          {"locked_pages", r.locked_pages},
-          {"locked_evicted", r.locked_evicted},
-          {"host_seconds", r.host_seconds},
-          {"requests", r.requests},
-          {"misses", r.misses},
-          {"miss_ratio", r.miss_ratio()},
-          {"page_accesses", r.page_accesses},
-          {"page_misses", r.page_misses},
-          {"refaults", r.refaults},
-          {"resident_pages", r.resident_pages},
-          {"swap_pages", r.swap_pages},
-          {"interval_miss_ratios", r.interval_miss_ratios}};
+  return ParsePages(s);
 }
 
 // A trace to replay: a file, or a synthetic workload generated once and kept in memory.
@@ -154,23 +89,138 @@ struct Workload {
   std::shared_ptr<AccessTrace> generated;
 };
 
-// --cache-size: a page count, or bytes with a K, M or G suffix; 0 when malformed.
-uint64_t ParseCacheSize(const std::string& s) {
-  uint64_t pages;
-  if (absl::SimpleAtoi(s, &pages)) return pages;
-  return ParsePages(s);
+// One run of a sweep (workload x policy x cache size), in the order --shard splits.
+struct Job {
+  size_t workload;
+  std::string policy;
+  uint64_t cache_pages;  // 0: the machine of --ram
+};
+
+// "\r[#####     ] 12/40" on stderr, when it is a terminal.
+class Progress {
+ public:
+  explicit Progress(size_t total) : total_(total), on_(isatty(2) && total > 1) {}
+  void step() {
+    if (!on_) return;
+    const size_t done = ++done_;
+    const size_t w = 30, filled = done * w / total_;
+    std::fprintf(stderr, "\r[%s%s] %zu/%zu runs", std::string(filled, '#').c_str(),
+                 std::string(w - filled, ' ').c_str(), done, total_);
+    if (done == total_) std::fprintf(stderr, "\n");
+  }
+
+ private:
+  size_t total_;
+  bool on_;
+  std::atomic<size_t> done_{0};
+};
+
+// Writes the outputs every run shares: table, intervals, CSV, JSON, JSON lines, plots.
+struct Outputs {
+  std::string csv, json, jsonl, plot, curve, machine;
+};
+
+int Report(const std::vector<Row>& rows, const Outputs& o, uint64_t interval) {
+  std::cout << TableHeader();
+  std::vector<std::string> workloads, policies;
+  for (const Row& row : rows) {
+    std::cout << TableRow(row);
+    if (std::find(workloads.begin(), workloads.end(), row.workload) == workloads.end())
+      workloads.push_back(row.workload);
+    if (std::find(policies.begin(), policies.end(), row.policy) == policies.end())
+      policies.push_back(row.policy);
+  }
+  if (interval) {
+    std::cout << absl::StrFormat("\nmiss ratio of every %u requests\n", interval);
+    for (const Row& row : rows) {
+      std::cout << absl::StrFormat("%-16s %-8s %8u", row.workload, row.policy, row.cache_pages);
+      for (double v : row.r.interval_miss_ratios) std::cout << absl::StrFormat(" %.4f", v);
+      std::cout << "\n";
+    }
+  }
+  if (!o.csv.empty()) {
+    std::string csv = CsvHeader();
+    for (const Row& row : rows) csv += CsvRow(row);
+    if (!WriteFile(o.csv, csv)) return 1;
+  }
+  if (!o.json.empty()) {
+    nlohmann::json j;
+    j["machine"] = o.machine;
+    j["results"] = nlohmann::json::array();
+    for (const Row& row : rows) j["results"].push_back(JsonResult(row));
+    if (!WriteFile(o.json, j.dump(2) + "\n")) return 1;
+  }
+  if (!o.jsonl.empty()) {
+    std::string lines;
+    for (const Row& row : rows) absl::StrAppend(&lines, JsonResult(row).dump(), "\n");
+    if (!WriteFile(o.jsonl, lines)) return 1;
+  }
+  if (!o.plot.empty()) {
+    std::string png = o.plot;
+    if (absl::EndsWith(png, ".gp")) png.resize(png.size() - 3);
+    png += ".png";
+    if (!WriteFile(o.plot, GnuplotBars(rows, workloads, policies, png, o.machine))) return 1;
+  }
+  if (!o.curve.empty()) {
+    std::string csv = "workload,policy,cache_pages,miss_ratio\n";
+    for (const Row& row : rows) {
+      absl::StrAppendFormat(&csv, "%s,%s,%u,%.6f\n", row.workload, row.policy, row.cache_pages,
+                            row.r.miss_ratio());
+    }
+    if (!WriteFile(o.curve + ".csv", csv) ||
+        !WriteFile(o.curve + ".gp", GnuplotCurves(rows, o.curve)))
+      return 1;
+    std::cout << absl::StrFormat(
+        "\nmiss-ratio curves: %s.csv; `gnuplot %s.gp` draws %s.png and "
+        "%s.svg\n",
+        o.curve, o.curve, o.curve, o.curve);
+  }
+  return 0;
+}
+
+// `policy_bench merge FILE...`: the JSON lines of sharded runs, as one report.
+int Merge(const std::vector<std::string>& files, const Outputs& o) {
+  std::vector<Row> rows;
+  for (const std::string& f : files) {
+    std::ifstream in(f);
+    if (!in) {
+      std::cerr << "policy_bench merge: " << f << ": cannot open\n";
+      return 1;
+    }
+    std::string line;
+    for (size_t n = 1; std::getline(in, line); ++n) {
+      if (line.empty()) continue;
+      absl::StatusOr<Row> row = absl::InvalidArgumentError("not JSON");
+      try {
+        row = RowFromJson(nlohmann::json::parse(line));
+      } catch (const nlohmann::json::exception& e) {
+        row = absl::InvalidArgumentError(e.what());
+      }
+      if (!row.ok()) {
+        std::cerr << "policy_bench merge: " << f << ":" << n << ": " << row.status().message()
+                  << "\n";
+        return 1;
+      }
+      rows.push_back(std::move(row).value());
+    }
+  }
+  std::stable_sort(rows.begin(), rows.end(), [](const Row& a, const Row& b) {
+    return std::tie(a.workload, a.policy, a.cache_pages) <
+           std::tie(b.workload, b.policy, b.cache_pages);
+  });
+  return Report(rows, o, 0);
 }
 
 }  // namespace
 
 int main(int argc, char** argv) {
   CLI::App app{"Runs page-access traces through mmsim's reclaim policies (docs/policies.md)."};
-  std::vector<std::string> trace_files, patterns, policies;
+  std::vector<std::string> trace_files, patterns, policies, cache_sizes, merge_files;
   std::string ram = "64M", swap = "256M", locked = "4M", cache_size, format = "auto",
-              id_map = "dense";
-  std::string trace_type_params;
-  std::string csv_path, json_path, plot_path, write_trace;
+              id_map = "dense", trace_type_params, delimiter, shard, write_trace;
+  Outputs out;
   uint64_t accesses = 200000, seed = 1, warmup = 0, limit = 0, interval = 0;
+  unsigned jobs = std::max(1u, std::thread::hardware_concurrency());
   bool check = false, list = false, reads_allocate = false, ignore_obj_size = false;
   TraceOptions topt;
   app.add_option("--trace", trace_files,
@@ -185,7 +235,6 @@ int main(int argc, char** argv) {
   app.add_option("--time-col", topt.time_col, "csv: column of the time stamp (not used)");
   app.add_option("--op-type-col", topt.op_type_col, "csv: column of the operation (write/set)");
   app.add_option("--has-header", topt.has_header, "csv: the first line names the columns");
-  std::string delimiter;
   app.add_option("--delimiter", delimiter, "csv: the column separator (one character, or \\t)");
   app.add_option("--obj-id-is-num", topt.obj_id_is_num, "txt/csv: ids are numbers (else hashed)");
   app.add_option("--id-map", id_map, "object ids to pages: dense (packed) or hash")
@@ -197,9 +246,15 @@ int main(int argc, char** argv) {
       ->delimiter(',');
   app.add_option("--policy,--policies", policies, "policies to run (default: all registered)")
       ->delimiter(',');
-  app.add_option("--cache-size", cache_size,
-                 "a cache study: evictable memory in pages (or bytes: K, M, G); sets --ram from "
-                 "the kernel's watermarks, no locked memory, swap that grows as needed");
+  auto* cache_opt = app.add_option(
+      "--cache-size", cache_size,
+      "a cache study: evictable memory in pages (or bytes: K, M, G); sets --ram from the "
+      "kernel's watermarks, no locked memory, swap that grows as needed");
+  auto* sizes_opt =
+      app.add_option("--cache-sizes", cache_sizes,
+                     "miss-ratio curves: cache sizes (pages, bytes, or N% of the trace's "
+                     "distinct pages), each a cache study")
+          ->delimiter(',');
   auto* ram_opt =
       app.add_option("--ram", ram, "simulated memory (K, M, G suffixes)")->capture_default_str();
   auto* swap_opt = app.add_option("--swap", swap, "swap file size")->capture_default_str();
@@ -212,19 +267,31 @@ int main(int argc, char** argv) {
   app.add_option("--interval", interval, "print the miss ratio of every N counted requests");
   app.add_option("--accesses", accesses, "accesses per synthetic workload")->capture_default_str();
   app.add_option("--seed", seed, "seed of the synthetic workloads")->capture_default_str();
-  app.add_option("--csv", csv_path, "write one CSV row per workload and policy");
-  app.add_option("--json", json_path, "write the results as JSON");
-  app.add_option("--plot", plot_path, "write a gnuplot script (FILE.gp draws FILE.png)");
+  app.add_option("--jobs", jobs, "runs at once (default: the host's cores)");
+  app.add_option("--shard", shard, "I/N: only the runs whose number is I modulo N");
+  app.add_option("--csv", out.csv, "write one CSV row per run");
+  app.add_option("--json", out.json, "write the results as JSON");
+  app.add_option("--jsonl", out.jsonl, "write one JSON line per run (policy_bench merge)");
+  app.add_option("--plot", out.plot, "write a gnuplot script (FILE.gp draws FILE.png)");
+  app.add_option("--curve", out.curve,
+                 "write miss-ratio curves: BASE.csv, BASE.gp (draws BASE.png, BASE.svg)");
   app.add_option("--write-trace", write_trace,
                  "write the one --gen workload as a trace file and exit");
   app.add_flag("--check", check, "run the invariant checker after every access (slow)");
   app.add_flag("--list", list, "list the registered policies and exit");
+  CLI::App* merge = app.add_subcommand("merge", "join the --jsonl files of sharded runs");
+  merge->add_option("files", merge_files, "JSON-lines files")->required();
+  merge->add_option("--csv", out.csv, "write one CSV row per run");
+  merge->add_option("--json", out.json, "write the results as JSON");
+  merge->add_option("--jsonl", out.jsonl, "write the merged JSON lines");
+  merge->add_option("--curve", out.curve, "write miss-ratio curves (BASE.csv, BASE.gp)");
   CLI11_PARSE(app, argc, argv);
 
   if (list) {
     for (const std::string& p : reclaim_policy_names()) std::cout << p << "\n";
     return 0;
   }
+  if (merge->parsed()) return Merge(merge_files, out);
   auto usage_error = [](absl::string_view what) {
     std::cerr << "policy_bench: " << what << "\n";
     return 2;
@@ -237,6 +304,13 @@ int main(int argc, char** argv) {
   if (!delimiter.empty()) absl::StrAppend(&trace_type_params, ",delimiter=", delimiter);
   if (absl::Status s = parse_trace_type_params(trace_type_params, &topt); !s.ok())
     return usage_error(s.message());
+  size_t shard_i = 0, shard_n = 1;
+  if (!shard.empty()) {
+    std::vector<std::string> parts = absl::StrSplit(shard, '/');
+    if (parts.size() != 2 || !absl::SimpleAtoi(parts[0], &shard_i) ||
+        !absl::SimpleAtoi(parts[1], &shard_n) || shard_n == 0 || shard_i >= shard_n)
+      return usage_error("--shard takes I/N with 0 <= I < N, such as 0/4");
+  }
   ReplayConfig rc;
   if (id_map == "dense") {
     rc.id_map = ReplayConfig::IdMap::kDense;
@@ -255,33 +329,22 @@ int main(int argc, char** argv) {
   rc.locked_pages = locked == "0" ? 0 : ParsePages(locked);
   if ((swap != "0" && rc.swap_pages < 2) || (locked != "0" && rc.locked_pages == 0))
     return usage_error("--swap and --locked take sizes such as 256M (or 0)");
-  std::string machine;
-  if (!cache_size.empty()) {
+  const bool cache_study = cache_opt->count() || sizes_opt->count();
+  if (cache_opt->count() && sizes_opt->count())
+    return usage_error("--cache-size and --cache-sizes: give one of them");
+  if (cache_study) {
     // A cache study: the evictable memory is what is asked for; nothing else takes memory
     // unless asked (--locked), and swap grows with what the trace needs (unless --swap).
-    const uint64_t cache_pages = ParseCacheSize(cache_size);
-    if (cache_pages == 0) return usage_error("--cache-size takes pages (10000) or bytes (40M)");
     if (ram_opt->count()) return usage_error("--cache-size sets --ram: give one of them");
     if (!locked_opt->count()) rc.locked_pages = 0;
-    const CacheMachine cm = cache_machine_for(cache_pages + rc.locked_pages);
-    rc.ram_pages = cm.ram_pages;
-    if (!swap_opt->count()) {
-      rc.grow_swap = true;
-      rc.swap_pages = std::max<uint64_t>(2 * cm.ram_pages, 16384);
-    }
-    std::cout << absl::StrFormat(
-        "cache of %u pages: ram %u pages (%s), watermarks min %u low %u high %u: kswapd frees "
-        "up to high, so %u to %u evictable pages are resident between its passes%s\n",
-        cache_pages, cm.ram_pages, absl::StrCat(cm.ram_pages * 4, "K"), cm.wmark_min, cm.wmark_low,
-        cm.wmark_high, cache_pages, cache_pages + cm.wmark_high - cm.wmark_low,
-        rc.locked_pages ? absl::StrCat(" (beside ", rc.locked_pages, " locked)") : "");
-    machine = absl::StrFormat("cache=%u pages ram=%u pages swap=%s locked=%u pages", cache_pages,
-                              rc.ram_pages, rc.grow_swap ? "grows" : swap, rc.locked_pages);
+    rc.grow_swap = !swap_opt->count();
+    out.machine = absl::StrFormat("cache study, swap %s, locked %u pages",
+                                  rc.grow_swap ? "grows" : swap, rc.locked_pages);
   } else {
     rc.ram_pages = ParsePages(ram);
     if (rc.ram_pages < 256) return usage_error("--ram needs at least 1M");
-    machine = absl::StrFormat("ram=%s swap=%s locked=%s", ram, rc.swap_pages ? swap : "0",
-                              rc.locked_pages ? locked : "0");
+    out.machine = absl::StrFormat("ram=%s swap=%s locked=%s", ram, rc.swap_pages ? swap : "0",
+                                  rc.locked_pages ? locked : "0");
   }
   if (policies.empty()) policies = reclaim_policy_names();
   for (const std::string& p : policies) {
@@ -289,9 +352,11 @@ int main(int argc, char** argv) {
   }
   if (patterns.empty() && trace_files.empty()) patterns = synthetic_pattern_names();
 
+  const uint64_t gen_pages =
+      cache_study ? std::max<uint64_t>(ParseCacheSize(cache_size), 256) : rc.ram_pages;
   std::vector<Workload> workloads;
   for (const std::string& p : patterns) {
-    auto t = generate_access_trace(p, rc.ram_pages, accesses, seed);
+    auto t = generate_access_trace(p, gen_pages, accesses, seed);
     if (!t.ok()) return usage_error(t.status().message());
     workloads.push_back({p, "", std::make_shared<AccessTrace>(std::move(t).value())});
   }
@@ -309,71 +374,97 @@ int main(int argc, char** argv) {
     if (size_t slash = name.rfind('/'); slash != std::string::npos) name = name.substr(slash + 1);
     workloads.push_back({name, f, nullptr});
   }
-
-  std::cout << "mmsim policy_bench: " << machine << ", policies " << absl::StrJoin(policies, ", ")
-            << "\n\n";
-  const char* kHead = "%-16s %-8s %9s %7s %7s %9s %9s %9s %9s %9s %9s %9s %7s %7s %9s %8s\n";
-  std::cout << absl::StrFormat(kHead, "workload", "policy", "accesses", "miss", "hit", "minflt",
-                               "majflt", "refault", "resident", "pgscan", "pgsteal", "pswpout",
-                               "locked", "lk_evct", "host_ms", "Macc/s");
-  std::vector<Row> rows;
-  std::vector<std::string> workload_names;
-  bool failed = false;
-  for (const Workload& w : workloads) {
-    workload_names.push_back(w.name);
-    const TraceOpener open = [&w, &topt]() -> absl::StatusOr<std::unique_ptr<TraceReader>> {
+  auto opener = [&](const Workload& w) -> TraceOpener {
+    return [&w, &topt]() -> absl::StatusOr<std::unique_ptr<TraceReader>> {
       if (w.generated) return access_trace_reader(*w.generated);
       return open_trace(w.path, topt);
     };
-    for (const std::string& p : policies) {
-      rc.policy = p;
-      auto r = replay_trace(open, rc);
-      if (!r.ok()) {
-        std::cerr << "policy_bench: " << w.name << " / " << p << ": " << r.status().message()
-                  << "\n";
-        failed = true;
-        continue;
-      }
-      rows.push_back({w.name, p, *r});
-      const ReplayResult& x = *r;
-      std::cout << absl::StrFormat(
-          "%-16s %-8s %9u %7.4f %7.4f %9u %9u %9u %9u %9u %9u %9u %7u %7u %9.1f %8.2f\n", w.name, p,
-          x.accesses, x.miss_ratio(), x.requests ? 1 - x.miss_ratio() : 0.0, x.minor_faults,
-          x.major_faults, x.refaults, x.resident_pages, x.pgscan, x.pgsteal, x.pswpout,
-          x.locked_pages, x.locked_evicted, x.host_seconds * 1e3,
-          x.host_seconds > 0 ? static_cast<double>(x.accesses) / x.host_seconds / 1e6 : 0.0);
-    }
-  }
-  if (interval) {
-    std::cout << absl::StrFormat("\nmiss ratio of every %u requests (after a warm-up of %u)\n",
-                                 interval, warmup);
-    for (const Row& row : rows) {
-      std::cout << absl::StrFormat("%-16s %-8s", row.workload, row.policy);
-      for (double v : row.r.interval_miss_ratios) std::cout << absl::StrFormat(" %.4f", v);
-      std::cout << "\n";
-    }
-  }
+  };
 
-  if (!csv_path.empty()) {
-    std::string csv = CsvHeader();
-    for (const Row& row : rows) csv += CsvRow(row);
-    if (!WriteFile(csv_path, csv)) return 1;
+  // The sweep, in a fixed order: workload, policy, cache size.
+  std::vector<Job> all;
+  for (size_t w = 0; w < workloads.size(); ++w) {
+    std::vector<uint64_t> sizes;
+    if (cache_opt->count()) {
+      const uint64_t pages = ParseCacheSize(cache_size);
+      if (pages == 0) return usage_error("--cache-size takes pages (10000) or bytes (40M)");
+      sizes.push_back(pages);
+    }
+    for (const std::string& s : cache_sizes) {
+      double percent = 0;
+      uint64_t pages = ParseCacheSize(s, &percent);
+      if (pages == 0) return usage_error(absl::StrCat("--cache-sizes: cannot read \"", s, "\""));
+      if (percent > 0) {
+        absl::StatusOr<uint64_t> distinct = trace_distinct_pages(opener(workloads[w]), rc);
+        if (!distinct.ok()) {
+          std::cerr << distinct.status().message() << "\n";
+          return 1;
+        }
+        pages = std::max<uint64_t>(1, static_cast<uint64_t>(*distinct * percent / 100));
+      }
+      sizes.push_back(pages);
+    }
+    if (sizes.empty()) sizes.push_back(0);
+    for (const std::string& p : policies)
+      for (uint64_t pages : sizes) all.push_back({w, p, pages});
   }
-  if (!json_path.empty()) {
-    nlohmann::json j;
-    j["machine"] = {{"ram_pages", rc.ram_pages},
-                    {"swap_pages", rc.swap_pages},
-                    {"locked_pages", rc.locked_pages}};
-    j["results"] = nlohmann::json::array();
-    for (const Row& row : rows) j["results"].push_back(JsonResult(row));
-    if (!WriteFile(json_path, j.dump(2) + "\n")) return 1;
+  std::vector<Job> mine;
+  for (size_t k = 0; k < all.size(); ++k)
+    if (k % shard_n == shard_i) mine.push_back(all[k]);
+  if (cache_opt->count()) {
+    const uint64_t pages = all.empty() ? 0 : all[0].cache_pages;
+    const CacheMachine cm = cache_machine_for(pages + rc.locked_pages);
+    std::cout << absl::StrFormat(
+        "cache of %u pages: ram %u pages (%uK), watermarks min %u low %u high %u: kswapd frees "
+        "up to high, so %u to %u evictable pages are resident between its passes\n",
+        pages, cm.ram_pages, cm.ram_pages * 4, cm.wmark_min, cm.wmark_low, cm.wmark_high, pages,
+        pages + cm.wmark_high - cm.wmark_low);
   }
-  if (!plot_path.empty()) {
-    std::string png = plot_path;
-    if (absl::EndsWith(png, ".gp")) png.resize(png.size() - 3);
-    png += ".png";
-    if (!WriteFile(plot_path, GnuplotScript(rows, workload_names, policies, png, machine)))
-      return 1;
+  std::cout << "mmsim policy_bench: " << out.machine << ", policies "
+            << absl::StrJoin(policies, ", ")
+            << (shard.empty() ? ""
+                              : absl::StrFormat(", shard %u/%u: %u of %u runs", shard_i, shard_n,
+                                                mine.size(), all.size()))
+            << "\n\n";
+
+  // Runs in parallel: every run has its own Machine.
+  std::vector<std::optional<Row>> rows(mine.size());
+  std::vector<std::string> errors(mine.size());
+  std::atomic<size_t> next{0};
+  Progress progress(mine.size());
+  auto worker = [&]() {
+    for (size_t k; (k = next++) < mine.size();) {
+      const Job& job = mine[k];
+      ReplayConfig c = rc;
+      c.policy = job.policy;
+      if (job.cache_pages) {
+        c.ram_pages = cache_machine_for(job.cache_pages + c.locked_pages).ram_pages;
+        if (c.grow_swap) c.swap_pages = std::max<uint64_t>(2 * c.ram_pages, 16384);
+      }
+      auto r = replay_trace(opener(workloads[job.workload]), c);
+      if (r.ok()) {
+        rows[k] = Row{workloads[job.workload].name, job.policy, job.cache_pages, c.ram_pages, *r};
+      } else {
+        errors[k] = absl::StrCat("policy_bench: ", workloads[job.workload].name, " / ", job.policy,
+                                 ": ", r.status().message());
+      }
+      progress.step();
+    }
+  };
+  std::vector<std::thread> threads;
+  for (unsigned i = 1; i < std::min<size_t>(jobs, mine.size()); ++i) threads.emplace_back(worker);
+  worker();
+  for (std::thread& t : threads) t.join();
+
+  std::vector<Row> done;
+  bool failed = false;
+  for (size_t k = 0; k < mine.size(); ++k) {
+    if (rows[k]) done.push_back(*rows[k]);
+    if (!errors[k].empty()) {
+      std::cerr << errors[k] << "\n";
+      failed = true;
+    }
   }
+  if (Report(done, out, interval)) return 1;
   return failed ? 1 : 0;
 }
