@@ -165,7 +165,9 @@ std::string GnuplotCurves(const std::vector<Row>& rows, const std::string& base)
     for (const Row* p : points)
       absl::StrAppendFormat(&s, "%u %.6f\n", p->cache_pages, p->r.miss_ratio());
     absl::StrAppend(&s, "EOD\n");
-    plots.push_back(absl::StrCat("$line", i, " using 1:2 with linespoints lw 2 title '",
+    // gnuplot cycles through 8 colours: the lines after them are dashed.
+    plots.push_back(absl::StrCat("$line", i, " using 1:2 with linespoints lw 2 dt ", 1 + i / 8,
+                                 " title '",
                                  one_workload ? key.second : key.first + " " + key.second, "'"));
     ++i;
   }
@@ -174,7 +176,7 @@ std::string GnuplotCurves(const std::vector<Row>& rows, const std::string& base)
   const std::string setup =
       absl::StrCat("set title 'miss ratio against cache size: ", title, "'\n",
                    "set xlabel 'cache size (pages of evictable memory)'\nset ylabel 'miss ratio'\n",
-                   "set yrange [0:*]\nset grid\nset key top right\n");
+                   "set yrange [0:*]\nset grid\nset key outside right\n");
   const std::string plot = absl::StrCat("plot ", absl::StrJoin(plots, ", \\\n     "), "\n");
   absl::StrAppend(&s, setup, "set terminal pngcairo size 900,600\nset output '", base, ".png'\n",
                   plot, "set terminal svg size 900,600 dynamic\nset output '", base, ".svg'\n",
