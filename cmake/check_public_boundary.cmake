@@ -36,7 +36,7 @@ foreach(file IN LISTS files)
     file(RELATIVE_PATH rel "${ROOT}" "${target}")
     get_filename_component(name "${inc}" NAME)
     set(private FALSE)
-    if(rel MATCHES "^sim/" AND NOT rel MATCHES "^sim/(scenario|oracle)/")
+    if(rel MATCHES "^sim/" AND NOT rel MATCHES "^sim/(scenario|oracle|policy)/")
       set(private TRUE)  # the model's own headers (sim/internal.h, sim/policy/...)
     elseif(rel MATCHES "^tests/")
       set(private TRUE)  # test helpers reach into the model

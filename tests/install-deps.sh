@@ -2,7 +2,8 @@
 # Installs the Debian packages mmsim builds with, if any is missing. Safe to run again.
 set -euo pipefail
 pkgs=(cmake ninja-build g++ clang libclang-rt-14-dev libabsl-dev libcli11-dev libgtest-dev
-      libgmock-dev libbenchmark-dev nlohmann-json3-dev libjemalloc-dev pkg-config)
+      libgmock-dev libbenchmark-dev nlohmann-json3-dev libjemalloc-dev pkg-config
+      libzstd-dev)
 missing=()
 for p in "${pkgs[@]}"; do
   dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q "install ok installed" || missing+=("$p")

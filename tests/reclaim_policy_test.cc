@@ -5,6 +5,7 @@
 #include <fcntl.h>
 #include <gtest/gtest.h>
 
+#include <map>
 #include <string>
 #include <vector>
 
@@ -24,7 +25,9 @@ constexpr uint64_t P = PAGE_SIZE;
 TEST(ReclaimPolicyRegistry, ListsEveryPolicyFile) {
   // Nothing refers to the policies by symbol: if the linker dropped a policy's object file,
   // its registration would be missing here.
-  EXPECT_EQ(reclaim_policy_names(), (std::vector<std::string>{"clock", "fifo", "linux", "random"}));
+  EXPECT_EQ(reclaim_policy_names(),
+            (std::vector<std::string>{"2q", "arc", "clock", "fifo", "linux", "lru", "opt", "random",
+                                      "s3fifo", "sieve"}));
   for (const std::string& name : reclaim_policy_names()) {
     auto p = create_reclaim_policy(name);
     ASSERT_TRUE(p.ok()) << p.status();
@@ -43,19 +46,21 @@ TEST(ReclaimPolicyRegistry, UnknownNameFailsNamingTheRegisteredOnes) {
   ASSERT_FALSE(p.ok());
   EXPECT_EQ(p.status().code(), absl::StatusCode::kInvalidArgument);
   EXPECT_EQ(p.status().message(),
-            "unknown reclaim policy \"lru-k\"; registered policies: clock, fifo, linux, random");
+            "unknown reclaim policy \"lru-k\"; registered policies: 2q, arc, clock, fifo, linux, "
+            "lru, opt, random, s3fifo, sieve");
   ReplayConfig rc;
   rc.policy = "lru-k";
   auto r = replay_access_trace(AccessTrace{}, rc);
   ASSERT_FALSE(r.ok());
-  EXPECT_TRUE(absl::StrContains(r.status().message(), "registered policies: clock, fifo"));
+  EXPECT_TRUE(absl::StrContains(r.status().message(), "registered policies: 2q, arc, clock"));
 }
 
 TEST(ReclaimPolicyRegistryDeathTest, MachineWithUnknownPolicyStopsWithTheList) {
   MachineConfig c;
   c.reclaim_policy = "lru-k";
   EXPECT_DEATH({ Machine m(c); },
-               "unknown reclaim policy \"lru-k\"; registered policies: clock, fifo, linux, random");
+               "unknown reclaim policy \"lru-k\"; registered policies: 2q, arc, clock, fifo, "
+               "linux, lru, opt, random, s3fifo, sieve");
 }
 
 // ---- "linux" is the kernel model, unchanged ----
@@ -235,6 +240,81 @@ TEST_P(EveryPolicy, ReplayKeepsLockedPages) {
   EXPECT_GT(r->major_faults, 0u);
 }
 
+// The same rules when a policy keeps its own order (the replay's hooks): every page is
+// reported as the replay reports it, the locked ones first and never used again, so that
+// the exact policies (and OPT, to whom they are never needed again) choose them first. The
+// toolkit must refuse each: mlocked folios are on no evictable list, and the VM_LOCKED ones
+// still on one are mlocked by try_to_unmap instead of unmapped.
+TEST_P(EveryPolicy, HookedPolicyChoosingLockedFoliosCannotEvictThem) {
+  MachineConfig c;
+  c.ram_pages = 1024;
+  c.check_invariants = true;
+  c.reclaim_policy = GetParam();
+  Machine m(c);
+  Task& t = m.spawn("A", Image::kEmpty);
+  m.create_file("/swap", 4097 * P);
+  ASSERT_EQ(sys_swapon(t, "/swap", 0), 0);
+  ReclaimPolicy& policy = *m.reclaim_policy;
+  uint64_t vtime = 0;
+  // As replay_trace reports an access.
+  auto touch = [&](uint64_t addr) {
+    const uint64_t faults = t.min_flt + t.maj_flt;
+    ASSERT_EQ(user_access(t, addr, P, true), 0);
+    if (!policy.wants_accesses()) return;
+    const Pte* pte = t.mm->page_table.find(addr >> PAGE_SHIFT);
+    ASSERT_TRUE(pte && pte->kind == Pte::kPresent);
+    PolicyAccess a;
+    a.page = addr >> PAGE_SHIFT;
+    a.vtime = vtime++;
+    a.next_access = -1;
+    if (t.min_flt + t.maj_flt != faults) {
+      policy.folio_inserted(m, pte->folio, a);
+    } else {
+      policy.folio_accessed(m, pte->folio, a);
+    }
+  };
+  const long locked =
+      sys_mmap(t, 0, 64 * P, PROT_READ | PROT_WRITE, MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
+  for (uint64_t i = 0; i < 64; ++i) touch(locked + i * P);
+  ASSERT_EQ(sys_mlock(t, locked, 64 * P), 0);
+  const long late =
+      sys_mmap(t, 0, 10 * P, PROT_READ | PROT_WRITE, MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
+  ASSERT_EQ(sys_munmap(t, late, P), 0);
+  ASSERT_EQ(sys_munmap(t, late + 9 * P, P), 0);
+  for (uint64_t i = 1; i < 9; ++i) touch(late + i * P);
+  lru_add_drain_all(m);
+  vma_lookup(t.mm.get(), late + P)->vm_flags |= VM_LOCKED;
+  t.mm->locked_vm += 8;
+  const long anon =
+      sys_mmap(t, 0, 3000 * P, PROT_READ | PROT_WRITE, MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
+  for (int pass = 0; pass < 2; ++pass)
+    for (uint64_t i = 0; i < 3000; ++i) touch(anon + i * P);
+  EXPECT_GT(m.vmstat[pgsteal_anon], 2000);
+  for (uint64_t i = 0; i < 64; ++i) {
+    const PageInfo pi = page_info(t, locked + i * P);
+    EXPECT_TRUE(pi.present && (pi.kpageflags & (uint64_t{1} << KPF_MLOCKED))) << i;
+  }
+  for (uint64_t i = 1; i < 9; ++i) EXPECT_TRUE(page_info(t, late + i * P).present) << i;
+  absl::Status s = m.check_invariants();
+  EXPECT_TRUE(s.ok()) << s;
+}
+
+// Without swap, anonymous folios stay whatever the policy chose, and the allocation fails
+// the way the kernel's would (nothing reclaimable) rather than evicting a locked page.
+TEST_P(EveryPolicy, NoAnonymousEvictionWithoutSwap) {
+  AccessTrace t;
+  t.name = "noswap";
+  for (uint64_t i = 0; i < 1500; ++i) t.accesses.push_back({0x7f0000000000 + i * P, 1, true});
+  ReplayConfig rc;
+  rc.policy = GetParam();
+  rc.ram_pages = 1024;
+  rc.swap_pages = 0;
+  rc.locked_pages = 64;
+  auto r = replay_access_trace(t, rc);
+  ASSERT_FALSE(r.ok());
+  EXPECT_TRUE(absl::StrContains(r.status().message(), "cannot hold noswap")) << r.status();
+}
+
 INSTANTIATE_TEST_SUITE_P(Registered, EveryPolicy, ::testing::ValuesIn(reclaim_policy_names()),
                          [](const ::testing::TestParamInfo<std::string>& info) {
                            return info.param;
@@ -283,6 +363,160 @@ TEST(FifoVsClock, ClockKeepsTheHotPageFifoEvictsIt) {
   const uint64_t fifo = HotPageMajorFaults("fifo");
   EXPECT_GE(fifo, 5u);
   EXPECT_LE(fifo, 7u);
+}
+
+// ---- each policy's algorithm on small hand-checked traces ----
+
+// A cache of `frames` pages run by the policy's own order, as a cache simulator runs it: a
+// hit is folio_accessed, a miss evicts TEST_evict_one when the cache is full and then
+// inserts. The folios are stand-in indices 1..frames; next accesses are exact.
+struct CacheRun {
+  int misses = 0;
+  std::vector<int> evicted;
+};
+
+CacheRun RunCache(const std::string& name, const std::vector<int>& refs, uint32_t frames) {
+  MachineConfig c;
+  c.ram_pages = 1024;
+  Machine m(c);  // the hooks' signature; nothing of it is used
+  auto policy = create_reclaim_policy(name);
+  EXPECT_TRUE(policy.ok());
+  CacheRun run;
+  std::map<int, uint32_t> folio_of;
+  std::vector<uint32_t> free_folios;
+  for (uint32_t f = frames; f >= 1; --f) free_folios.push_back(f);
+  for (size_t i = 0; i < refs.size(); ++i) {
+    PolicyAccess a;
+    a.page = static_cast<uint64_t>(refs[i]);
+    a.vtime = i;
+    a.next_access = -1;
+    for (size_t j = i + 1; j < refs.size(); ++j) {
+      if (refs[j] == refs[i]) {
+        a.next_access = static_cast<int64_t>(j);
+        break;
+      }
+    }
+    if (auto it = folio_of.find(refs[i]); it != folio_of.end()) {
+      (*policy)->folio_accessed(m, it->second, a);
+      continue;
+    }
+    ++run.misses;
+    if (free_folios.empty()) {
+      const uint32_t v = (*policy)->TEST_evict_one(m);
+      EXPECT_NE(v, 0u) << name << " has no victim at reference " << i;
+      for (auto it = folio_of.begin(); it != folio_of.end(); ++it) {
+        if (it->second == v) {
+          run.evicted.push_back(it->first);
+          folio_of.erase(it);
+          break;
+        }
+      }
+      free_folios.push_back(v);
+    }
+    folio_of[refs[i]] = free_folios.back();
+    free_folios.pop_back();
+    (*policy)->folio_inserted(m, folio_of[refs[i]], a);
+  }
+  return run;
+}
+
+// The textbook reference string (Silberschatz, "Operating System Concepts"), three frames:
+// OPT 9 faults, LRU 12.
+const std::vector<int> kTextbook = {7, 0, 1, 2, 0, 3, 0, 4, 2, 3, 0, 3, 2, 1, 2, 0, 1, 7, 0, 1};
+
+TEST(PolicyAlgorithm, OptIsBeladysMinOnTheTextbookString) {
+  const CacheRun r = RunCache("opt", kTextbook, 3);
+  EXPECT_EQ(r.misses, 9);
+  // 2 replaces 7 (next use 17th); 3 replaces 1 (13th); 4 replaces 0; 0 replaces 4 (never
+  // again); 1 replaces 3 (never again); 7 replaces 2 (never again).
+  EXPECT_EQ(r.evicted, (std::vector<int>{7, 1, 0, 4, 3, 2}));
+}
+
+TEST(PolicyAlgorithm, LruOnTheTextbookString) {
+  const CacheRun r = RunCache("lru", kTextbook, 3);
+  EXPECT_EQ(r.misses, 12);
+  EXPECT_EQ(r.evicted, (std::vector<int>{7, 1, 2, 3, 0, 4, 0, 3, 2}));
+}
+
+TEST(PolicyAlgorithm, SieveKeepsVisitedPagesAndLeavesTheHandWhereItStopped) {
+  // 1 2 3 fill the queue (head 3 2 1); 1 is visited. 4: the hand clears 1, evicts 2 and
+  // stops at 3. 1 visited again. 5: 3 is not visited: evicted; hand at 4. 4 visited.
+  // 6: the hand clears 4, evicts 5 and falls off the head. 7: from the tail, 1 is cleared
+  // and 4 (cleared before) goes. LRU would have evicted 1 at 6.
+  const std::vector<int> refs = {1, 2, 3, 1, 4, 1, 5, 4, 6, 7};
+  const CacheRun r = RunCache("sieve", refs, 3);
+  EXPECT_EQ(r.misses, 7);
+  EXPECT_EQ(r.evicted, (std::vector<int>{2, 3, 5, 4}));
+  EXPECT_EQ(RunCache("lru", refs, 3).evicted, (std::vector<int>{2, 3, 1, 5}));
+}
+
+TEST(PolicyAlgorithm, TwoQPromotesARereferenceAtADistanceOnly) {
+  // Four frames: A1in keeps 1 (a quarter), A1out remembers 2. 5 pushes 1 out of A1in into
+  // A1out; 1 comes back while remembered (after 2 is evicted for it) and goes to Am, where
+  // the FIFO traffic that follows (6 2 7 8) never reaches it. LRU evicts 1 at 8.
+  const std::vector<int> refs = {1, 2, 3, 4, 5, 1, 1, 6, 2, 7, 8};
+  const CacheRun r = RunCache("2q", refs, 4);
+  EXPECT_EQ(r.misses, 10);
+  EXPECT_EQ(r.evicted, (std::vector<int>{1, 2, 3, 4, 5, 6}));
+  EXPECT_EQ(RunCache("lru", refs, 4).evicted, (std::vector<int>{1, 2, 3, 4, 5, 1}));
+}
+
+TEST(PolicyAlgorithm, ArcAdaptsTheTargetOfT1) {
+  // c = 4. 1 2 3 4 into T1; 1 hit: to T2. 5 evicts 2 (T1 > p = 0) into B1; 2 evicts 3 to
+  // B1, then hits the B1 ghost: p = 1, 2 to T2. 6 and 7 evict 4 and 5 (T1 = 2 > 1). 4
+  // evicts 6 (B1 trimmed to c - |T1| = 3 drops 3), then hits in B1: p = 2. 8: T1 holds one
+  // page, below p, so T2's LRU page 1 goes.
+  const std::vector<int> refs = {1, 2, 3, 4, 1, 5, 2, 6, 7, 4, 8};
+  const CacheRun r = RunCache("arc", refs, 4);
+  EXPECT_EQ(r.misses, 10);
+  EXPECT_EQ(r.evicted, (std::vector<int>{2, 3, 4, 5, 6, 1}));
+}
+
+TEST(PolicyAlgorithm, S3FifoFiltersOneHitWondersThroughTheSmallQueue) {
+  // Ten frames: S holds one tenth. 1..10 fill S; 1 is used. 11: S's tail 1 was used, so it
+  // moves to M; 2 is evicted into the ghost. 12 evicts 3; 2 evicts 4 and, remembered, goes
+  // straight to M. 13..20 are a scan through S: 5..12 go, and 1 and 2 stay in M.
+  std::vector<int> refs = {1, 2, 3, 4, 5, 6, 7, 8, 9, 10, 1, 11, 12, 2};
+  for (int i = 13; i <= 20; ++i) refs.push_back(i);
+  const CacheRun r = RunCache("s3fifo", refs, 10);
+  EXPECT_EQ(r.misses, 21);
+  EXPECT_EQ(r.evicted, (std::vector<int>{2, 3, 4, 5, 6, 7, 8, 9, 10, 11, 12}));
+}
+
+// The same algorithms inside the kernel: a cache study on a small Zipf trace. OPT bounds
+// every policy from below; on a loop 1.25 times the cache, LRU misses every time and OPT
+// does not.
+TEST(PolicyAlgorithm, InsideTheKernelOptBoundsEveryPolicy) {
+  auto zipf = generate_access_trace("zipf", 1000, 20000, 3);
+  ASSERT_TRUE(zipf.ok());
+  ReplayConfig rc;
+  rc.ram_pages = cache_machine_for(1000).ram_pages;
+  rc.locked_pages = 0;
+  rc.swap_pages = 4096;
+  rc.grow_swap = true;
+  rc.warmup = 2000;
+  std::map<std::string, double> miss;
+  for (const std::string& p : reclaim_policy_names()) {
+    rc.policy = p;
+    auto r = replay_access_trace(*zipf, rc);
+    ASSERT_TRUE(r.ok()) << p << ": " << r.status();
+    miss[p] = r->miss_ratio();
+  }
+  for (const auto& [p, ratio] : miss) EXPECT_LE(miss["opt"], ratio) << p;
+  EXPECT_LT(miss["opt"], 0.9 * miss["lru"]);
+
+  auto loop = generate_access_trace("loop", 1000, 10000, 1);  // 1250 pages round and round
+  ASSERT_TRUE(loop.ok());
+  for (const char* p : {"lru", "opt"}) {
+    rc.policy = p;
+    auto r = replay_access_trace(*loop, rc);
+    ASSERT_TRUE(r.ok()) << p << ": " << r.status();
+    if (rc.policy == "lru") {
+      EXPECT_GT(r->miss_ratio(), 0.99);
+    } else {
+      EXPECT_LT(r->miss_ratio(), 0.5);
+    }
+  }
 }
 
 // ---- traces ----

@@ -18,6 +18,15 @@ namespace mmsim {
 
 class Machine;
 
+// One access of a trace replay, as the optional hooks below see it.
+struct PolicyAccess {
+  uint64_t page = 0;   // the page's identity across evictions: (pid << 36) | virtual page number
+  uint64_t vtime = 0;  // the request's index in the trace, from 0
+  // Index of the page's next request, -1 for none; filled only for a policy that
+  // wants_next_access().
+  int64_t next_access = -1;
+};
+
 // One reclaim policy instance belongs to one Machine (it may keep per-machine state such as a
 // clock hand). A policy chooses folios; the eviction itself goes through the kernel's
 // shrink_folio_list (include/mmsim/policy_toolkit.h), which keeps the kernel's
@@ -32,6 +41,27 @@ class ReclaimPolicy {
   // be freed: the allocation then fails as the OOM path would). `kswapd` tells a background
   // pass (balance_pgdat) from direct reclaim in the allocating task, for the counters.
   virtual uint64_t reclaim(Machine& m, uint64_t nr_to_reclaim, bool kswapd) = 0;
+
+  // ---- optional hooks: defaults do nothing, so a policy that needs none ignores them ----
+  // A trace replay (replay_trace) calls them for every access when wants_accesses() says so:
+  // folio_inserted when the access faulted the page in (a miss: a new folio, a swap-in, a
+  // copy-on-write), folio_accessed when it found the page mapped (a hit, which the kernel
+  // sees only as a young PTE at the next folio_referenced). A policy's own folio_referenced
+  // calls are its young-bit harvest. The folio index names the folio only while it is in
+  // memory: folio_evicted says when reclaim freed one the policy chose (sim/policy/
+  // list_policy.cc calls it), and any other index may since have been freed and reused, so a
+  // policy treats what it remembers about folios as a hint and lets the toolkit check.
+  virtual bool wants_accesses() const { return false; }
+  // The replay computes PolicyAccess::next_access (Belady's OPT) in a first pass.
+  virtual bool wants_next_access() const { return false; }
+  virtual void folio_inserted(Machine& m, uint32_t folio, const PolicyAccess& access) {}
+  virtual void folio_accessed(Machine& m, uint32_t folio, const PolicyAccess& access) {}
+  virtual void folio_evicted(Machine& m, uint32_t folio) {}
+
+  // For tests of the algorithm alone, without a machine's watermarks and batches: the folio
+  // the policy would evict next, forgotten as if reclaim had freed it (folio_evicted); 0 when
+  // it has none or keeps no order of its own.
+  virtual uint32_t TEST_evict_one(Machine& m) { return 0; }
 };
 
 using ReclaimPolicyFactory = std::unique_ptr<ReclaimPolicy> (*)();

@@ -1,0 +1,43 @@
+# ctest policy_bench.ShardMergeRoundTrip: a sweep split in three shards and joined by
+# `policy_bench merge` gives the same rows as the sweep run whole (host time aside).
+# cmake -DBENCH=<policy_bench> -DDIR=<scratch dir> -P shard_merge_test.cmake
+file(MAKE_DIRECTORY ${DIR})
+set(args --gen zipf,loop --accesses 6000 --cache-sizes 300,600 --policy lru,sieve,opt --jobs 2)
+foreach(i 0 1 2)
+  execute_process(COMMAND ${BENCH} ${args} --shard ${i}/3 --jsonl ${DIR}/part${i}.jsonl
+                  RESULT_VARIABLE rc OUTPUT_QUIET)
+  if(NOT rc EQUAL 0)
+    message(FATAL_ERROR "shard ${i}/3 failed: ${rc}")
+  endif()
+endforeach()
+execute_process(COMMAND ${BENCH} merge ${DIR}/part0.jsonl ${DIR}/part1.jsonl ${DIR}/part2.jsonl
+                        --csv ${DIR}/merged.csv RESULT_VARIABLE rc OUTPUT_QUIET)
+if(NOT rc EQUAL 0)
+  message(FATAL_ERROR "merge failed: ${rc}")
+endif()
+execute_process(COMMAND ${BENCH} ${args} --csv ${DIR}/whole.csv RESULT_VARIABLE rc OUTPUT_QUIET)
+if(NOT rc EQUAL 0)
+  message(FATAL_ERROR "the whole sweep failed: ${rc}")
+endif()
+# Rows without host_seconds (column 12), in a stable order.
+function(rows path out)
+  file(STRINGS ${path} lines)
+  set(kept)
+  foreach(line IN LISTS lines)
+    string(REPLACE "," ";" cols "${line}")
+    list(REMOVE_AT cols 11)
+    list(JOIN cols "," line)
+    list(APPEND kept "${line}")
+  endforeach()
+  list(SORT kept)
+  set(${out} "${kept}" PARENT_SCOPE)
+endfunction()
+rows(${DIR}/merged.csv merged)
+rows(${DIR}/whole.csv whole)
+list(LENGTH whole n)
+if(NOT n EQUAL 13)  # header + 2 workloads x 3 policies x 2 sizes
+  message(FATAL_ERROR "the whole sweep has ${n} lines, expected 13")
+endif()
+if(NOT merged STREQUAL whole)
+  message(FATAL_ERROR "merged shards differ from the whole sweep:\n${merged}\n---\n${whole}")
+endif()
