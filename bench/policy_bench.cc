@@ -32,7 +32,7 @@
 #include "absl/strings/str_format.h"
 #include "absl/strings/str_join.h"
 #include "absl/strings/str_split.h"
-#include "bench/policy_bench_report.h"
+#include "policy_bench_report.h"
 #include "mmsim/access_trace.h"
 #include "mmsim/reclaim_policy.h"
 #include "mmsim/types.h"

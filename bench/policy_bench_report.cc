@@ -1,5 +1,5 @@
 // policy_bench's outputs (bench/policy_bench_report.h).
-#include "bench/policy_bench_report.h"
+#include "policy_bench_report.h"
 
 #include <algorithm>
 #include <fstream>
