@@ -1,10 +1,13 @@
 #include "sim/scenario/fuzz_diff.h"
 
+#include <algorithm>
 #include <chrono>
 #include <filesystem>
 #include <fstream>
 #include <map>
 #include <random>
+#include <utility>
+#include <vector>
 
 #include "absl/strings/str_cat.h"
 #include "absl/strings/str_format.h"
@@ -237,17 +240,36 @@ FuzzOp RandomOp(Gen& g, const Tracker& tr, const std::string& task, bool fork) {
   d.start = g.Int(0, kWindowPages - 1);
   d.len = g.Int(0, 5);
   d.range = absl::StrCat(Addr(d.start), ", ", Len(d.len));
-  int total = kAccessWeight;
-  for (const SyscallRow& row : SyscallTable()) total += row.fuzz_weight;
+  // The draw walks the calls in kDrawOrder (user accesses where "" stands), then any other
+  // row with a weight, so that a seed gives the sequences it gave before the table existed.
+  static const std::vector<std::pair<std::string, int>>* order = [] {
+    static constexpr const char* kDrawOrder[] = {
+        "mmap",       "munmap",  "mprotect", "mlock",     "mlock2", "munlock", "mlockall",
+        "munlockall", "madvise", "",         "setrlimit", "capset", "fork"};
+    auto* v = new std::vector<std::pair<std::string, int>>;
+    for (const char* name : kDrawOrder) {
+      const SyscallRow* row = *name ? LookupSyscall(name) : nullptr;
+      v->emplace_back(name, *name ? (row ? row->fuzz_weight : 0) : kAccessWeight);
+    }
+    for (const SyscallRow& row : SyscallTable()) {
+      const bool listed =
+          std::any_of(v->begin(), v->end(), [&](const auto& e) { return e.first == row.name; });
+      if (!listed && row.fuzz_weight > 0) v->emplace_back(row.name, row.fuzz_weight);
+    }
+    return v;
+  }();
+  int total = 0;
+  for (const auto& [name, weight] : *order) total += weight;
   int r = g.Int(0, total - 1);
-  for (const SyscallRow& row : SyscallTable()) {
-    if (r >= row.fuzz_weight) {
-      r -= row.fuzz_weight;
+  for (const auto& [name, weight] : *order) {
+    if (r >= weight) {
+      r -= weight;
       continue;
     }
-    FuzzArgs args = ArgsFor(row.name);
+    if (name.empty()) break;  // a user access
+    FuzzArgs args = ArgsFor(name);
     if (!args) break;  // a weight without an argument generator: an access instead
-    op.line = row.name;
+    op.line = name;
     args(d, op);
     return op;
   }

@@ -24,7 +24,7 @@ enum Op : uint32_t {
 };
 
 // The most bytes a call may write to the reply's buffer (kSyscall with out_arg).
-inline constexpr int kOutBytes = 256;
+inline constexpr int kOutBytes = 16;
 
 struct Request {
   uint32_t op = 0;
