@@ -32,11 +32,11 @@
 #include "absl/strings/str_format.h"
 #include "absl/strings/str_join.h"
 #include "absl/strings/str_split.h"
-#include "policy_bench_report.h"
 #include "mmsim/access_trace.h"
 #include "mmsim/reclaim_policy.h"
 #include "mmsim/types.h"
 #include "nlohmann/json.hpp"
+#include "policy_bench_report.h"
 
 using namespace mmsim;
 using namespace mmsim_bench;

@@ -285,8 +285,8 @@ absl::Status Machine::check_invariants() const {
       for (uint32_t c = list->head; c != SwapClusterInfo::kNoCluster;
            c = si->cluster_info[c].next, ++listed) {
         if (si->cluster_info[c].flags != flag || listed > si->cluster_info.size())
-          return sim_fail(absl::StrFormat("swap device %d: cluster %u is on the wrong list",
-                                          si->type, c));
+          return sim_fail(
+              absl::StrFormat("swap device %d: cluster %u is on the wrong list", si->type, c));
       }
     }
     if (listed != si->cluster_info.size())

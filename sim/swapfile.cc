@@ -253,8 +253,9 @@ void setup_clusters(SwapInfo* si) {
   si->cluster_info[nr_clusters - 1].count +=
       static_cast<uint32_t>(nr_clusters * SWAPFILE_CLUSTER - maxpages);
   for (SwapClusterInfo& ci : si->cluster_info)
-    move_cluster(si, ci,
-                 ci.count ? SwapClusterInfo::CLUSTER_FLAG_NONFULL : SwapClusterInfo::CLUSTER_FLAG_FREE);
+    move_cluster(
+        si, ci,
+        ci.count ? SwapClusterInfo::CLUSTER_FLAG_NONFULL : SwapClusterInfo::CLUSTER_FLAG_FREE);
 }
 
 // plist_add to swap_avail_heads: behind the devices of higher or equal priority.
@@ -382,8 +383,8 @@ static bool sim_try_to_reclaim_swap(Machine& m, SwapInfo* si, uint64_t offset) {
 namespace {
 
 // cluster_scan_range for one slot: free, or (swap over half full) held only by the cache.
-bool cluster_scan_range(const Machine& m, SwapInfo* si, const SwapClusterInfo& ci,
-                        uint64_t offset, bool* need_reclaim) {
+bool cluster_scan_range(const Machine& m, SwapInfo* si, const SwapClusterInfo& ci, uint64_t offset,
+                        bool* need_reclaim) {
   if (cluster_is_empty(ci)) return true;
   switch (si->swap_map[offset]) {
     case 0:
@@ -400,8 +401,7 @@ bool cluster_scan_range(const Machine& m, SwapInfo* si, const SwapClusterInfo& c
 // alloc_swap_scan_cluster (order 0): the first usable slot at or after offset in ci's
 // cluster; then the cluster goes to the list its count says, and where to continue is
 // remembered: per CPU for a solid-state device, in the device for a rotating one.
-uint64_t alloc_swap_scan_cluster(Machine& m, SwapInfo* si, SwapClusterInfo& ci,
-                                 uint64_t offset) {
+uint64_t alloc_swap_scan_cluster(Machine& m, SwapInfo* si, SwapClusterInfo& ci, uint64_t offset) {
   uint64_t next = 0, found = 0;
   const uint64_t start = offset - offset % SWAPFILE_CLUSTER;
   const uint64_t end = std::min<uint64_t>(start + SWAPFILE_CLUSTER, si->swap_map.size()) - 1;
@@ -464,7 +464,8 @@ uint64_t cluster_alloc_swap_entry(Machine& m, SwapInfo* si) {
   if (!si->solidstate && si->global_cluster_next) {
     SwapClusterInfo& ci = sim_cluster(si, si->global_cluster_next);
     if (cluster_is_usable(ci)) {
-      const uint64_t offset = cluster_is_empty(ci) ? cluster_offset(si, ci) : si->global_cluster_next;
+      const uint64_t offset =
+          cluster_is_empty(ci) ? cluster_offset(si, ci) : si->global_cluster_next;
       if (uint64_t found = alloc_swap_scan_cluster(m, si, ci, offset)) return found;
     }
   }

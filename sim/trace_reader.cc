@@ -282,9 +282,9 @@ class SimOracleGeneralReader : public TraceReader {
     std::memcpy(&size, b.data() + 12, 4);
     std::memcpy(&next, b.data() + 16, 8);
     if (next != -1 && next <= static_cast<int64_t>(record_ + 1)) {
-      return error(absl::StrFormat(
-          "next access %d is not a later request (expected -1 or more than %u)", next,
-          record_ + 1));
+      return error(
+          absl::StrFormat("next access %d is not a later request (expected -1 or more than %u)",
+                          next, record_ + 1));
     }
     in_->skip(24);
     ++record_;
@@ -399,8 +399,8 @@ class SimLackeyReader : public SimLineReader {
     absl::string_view line;
     while (next_line(&line)) {
       if (absl::StartsWith(line, "==") || absl::StartsWith(line, "I ")) continue;
-      if (line.size() < 4 || line[0] != ' ' || absl::string_view("LSM").find(line[1]) == absl::string_view::npos ||
-          line[2] != ' ') {
+      if (line.size() < 4 || line[0] != ' ' ||
+          absl::string_view("LSM").find(line[1]) == absl::string_view::npos || line[2] != ' ') {
         return error_at(1, absl::StrCat("found '", line.substr(0, 40),
                                         "', expected a lackey access such as ' L 1ffefff8b0,8'"));
       }
@@ -457,7 +457,8 @@ absl::StatusOr<TraceFormat> sim_detect_trace_format(absl::string_view head, cons
   // The first line with content decides.
   for (absl::string_view line : absl::StrSplit(head, '\n')) {
     if (absl::StartsWith(line, "==") || absl::StartsWith(line, "I  ")) return TraceFormat::kLackey;
-    if (line.size() > 3 && line[0] == ' ' && absl::string_view("LSM").find(line[1]) != absl::string_view::npos && line[2] == ' ')
+    if (line.size() > 3 && line[0] == ' ' &&
+        absl::string_view("LSM").find(line[1]) != absl::string_view::npos && line[2] == ' ')
       return TraceFormat::kLackey;
     absl::string_view s = absl::StripAsciiWhitespace(line);
     if (s.empty() || s[0] == '#') continue;
