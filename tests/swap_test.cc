@@ -4,7 +4,6 @@
 #include <gtest/gtest.h>
 
 #include "absl/strings/str_cat.h"
-
 #include "mmsim/procfs.h"
 #include "mmsim/syscalls.h"
 #include "sim/internal.h"
@@ -268,8 +267,8 @@ class SwapClusterTest : public ::testing::Test {
     ASSERT_EQ(sys_swapon(a_, path, 0x8000 | prio), 0);
   }
   void Map(uint64_t pages) {
-    p_ = sys_mmap(a_, 0, pages * PAGE_SIZE, PROT_READ | PROT_WRITE, MAP_PRIVATE | MAP_ANONYMOUS,
-                  -1, 0);
+    p_ = sys_mmap(a_, 0, pages * PAGE_SIZE, PROT_READ | PROT_WRITE, MAP_PRIVATE | MAP_ANONYMOUS, -1,
+                  0);
     ASSERT_GT(p_, 0);
     ASSERT_EQ(user_access(a_, p_, pages * PAGE_SIZE, true), 0);
     lru_add_drain(m_);
@@ -304,7 +303,7 @@ TEST_F(SwapClusterTest, RotatingDeviceFollowsItsCursorThenTheNonfullList) {
   for (uint64_t i = 0; i < 511; ++i) ASSERT_EQ(Pageout(i), absl::StrCat("0:", i + 1));
   EXPECT_EQ(Flag(0, 0), SwapClusterInfo::CLUSTER_FLAG_FULL);
   EXPECT_EQ(m_.swap_info[0]->global_cluster_next, 0u);  // cluster 0 used up
-  EXPECT_EQ(Pageout(511), "0:512");                      // a free cluster
+  EXPECT_EQ(Pageout(511), "0:512");                     // a free cluster
   EXPECT_EQ(Flag(0, 1), SwapClusterInfo::CLUSTER_FLAG_FRAG);
   Unmap(1);  // frees slot 2: cluster 0 goes to the nonfull list
   EXPECT_EQ(Flag(0, 0), SwapClusterInfo::CLUSTER_FLAG_NONFULL);
